@@ -1,0 +1,42 @@
+# Two commands: `make serve` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8050
+IMAGE  ?=
+DATA_DIR ?= $(HOME)/.snt-web
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: serve test bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.app-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.app-installed
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+serve: $(VENV)/.app-installed
+	$(BIN)/snt-web serve $(IMAGE) --host $(HOST) --port $(PORT) --data-dir "$(DATA_DIR)"
+
+# Headless Chromium and a matching chromedriver for the browser tests, from
+# Debian's packages (they are built together, so their versions match).
+browser:
+	@command -v chromedriver >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+test: $(VENV)/.test-installed browser
+	$(BIN)/python -m pytest --headless -q
+
+bench: $(VENV)/.app-installed
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache

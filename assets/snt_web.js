@@ -1,0 +1,153 @@
+/* Browser side of SNT Web's slice views.
+ *
+ * Pure view interactions run here, without a server round trip: the cursor
+ * (sliders and clicks), slice image URLs and crosshairs, and the slice planes
+ * of the 3D view. Plane layout (see snt_web/web/views/ortho.py):
+ *   xy: horizontal x, vertical y, slider z
+ *   xz: horizontal x, vertical z, slider y
+ *   zy: horizontal z, vertical y, slider x
+ * The cursor holds voxel indices {z, y, x}; figures are in physical units.
+ */
+(function () {
+  "use strict";
+  var AXES = {xy: ["x", "y", "z"], xz: ["x", "z", "y"], zy: ["z", "y", "x"]};
+  var INDEX = {z: 0, y: 1, x: 2};
+  var PLANES = ["xy", "xz", "zy"];
+
+  function clampIndex(value, n) {
+    return Math.max(0, Math.min(n - 1, Math.round(value)));
+  }
+
+  function centre(meta) {
+    return {z: Math.floor(meta.shape[0] / 2), y: Math.floor(meta.shape[1] / 2), x: Math.floor(meta.shape[2] / 2)};
+  }
+
+  function sliceUrl(meta, plane, index, display) {
+    return "/slice/" + meta.id + "/" + meta.image_revision + "/" + plane + "/" + index + ".png" +
+      "?c=" + (display.c || 0) + "&t=" + (display.t || 0) +
+      "&lo=" + display.lo + "&hi=" + display.hi;
+  }
+
+  var ns = {
+    /* Inputs: three slider values, three click stores, project; state: cursor.
+       Outputs: cursor, three slider values, three slider maxima. */
+    cursor: function (sXY, sXZ, sZY, cXY, cXZ, cZY, meta, cursor) {
+      var noUpdate = window.dash_clientside.no_update;
+      if (!meta || !meta.shape) {
+        return [null, 0, 0, 0, 0, 0, 0];
+      }
+      var ctx = window.dash_clientside.callback_context;
+      var trig = (ctx.triggered && ctx.triggered.length) ? ctx.triggered[0].prop_id : "project.data";
+      var sameImage = cursor && cursor.key === meta.id + "-" + meta.image_revision;
+      var cur = sameImage ? {z: cursor.z, y: cursor.y, x: cursor.x} : centre(meta);
+      var sliders = {xy: sXY, xz: sXZ, zy: sZY};
+      var clicks = {xy: cXY, xz: cXZ, zy: cZY};
+      PLANES.forEach(function (plane) {
+        var normal = AXES[plane][2];
+        if (trig === "view-" + plane + "-slider.value" && sameImage && sliders[plane] !== null) {
+          cur[normal] = clampIndex(sliders[plane], meta.shape[INDEX[normal]]);
+        }
+        if (trig === "view-" + plane + "-click.data" && clicks[plane] && sameImage) {
+          var h = AXES[plane][0], v = AXES[plane][1];
+          cur[h] = clampIndex(clicks[plane].h / meta.spacing[INDEX[h]], meta.shape[INDEX[h]]);
+          cur[v] = clampIndex(clicks[plane].v / meta.spacing[INDEX[v]], meta.shape[INDEX[v]]);
+        }
+      });
+      cur.key = meta.id + "-" + meta.image_revision;
+      var values = PLANES.map(function (p) { return cur[AXES[p][2]]; });
+      var maxima = PLANES.map(function (p) { return meta.shape[INDEX[AXES[p][2]]] - 1; });
+      return [cur].concat(values, maxima);
+    },
+
+    /* Inputs: base figure, cursor, display; state: project, plane.
+       Outputs: the figure with slice image and crosshair, the readout. */
+    sliceFigure: function (base, cursor, display, meta, plane) {
+      if (!base) { return [window.dash_clientside.no_update, ""]; }
+      var fig = {data: base.data, layout: Object.assign({}, base.layout)};
+      if (!meta || !meta.shape || !cursor || !display || !base.layout.images) {
+        return [fig, ""];
+      }
+      var h = AXES[plane][0], v = AXES[plane][1], normal = AXES[plane][2];
+      var sp = meta.spacing;
+      var index = cursor[normal];
+      fig.layout.images = [Object.assign({}, base.layout.images[0], {source: sliceUrl(meta, plane, index, display)})];
+      var shapes = base.layout.shapes.map(function (s) { return Object.assign({}, s); });
+      shapes[0].x0 = shapes[0].x1 = cursor[h] * sp[INDEX[h]];
+      shapes[1].y0 = shapes[1].y1 = cursor[v] * sp[INDEX[v]];
+      fig.layout.shapes = shapes;
+      var readout = normal + " = " + index + " / " + (meta.shape[INDEX[normal]] - 1) +
+        "  (" + (index * sp[INDEX[normal]]).toFixed(2) + " " + meta.units + ")";
+      return [fig, readout];
+    },
+
+    /* The 3D view: the base figure (paths, isosurface) plus outlines of the
+       three planes through the cursor. */
+    figure3d: function (base, cursor, meta) {
+      if (!base) { return window.dash_clientside.no_update; }
+      if (!meta || !meta.shape || !cursor) { return base; }
+      var sp = meta.spacing, sh = meta.shape;
+      var ext = {x: (sh[2] - 1) * sp[2], y: (sh[1] - 1) * sp[1], z: (sh[0] - 1) * sp[0]};
+      var at = {x: cursor.x * sp[2], y: cursor.y * sp[1], z: cursor.z * sp[0]};
+      var xs = [], ys = [], zs = [];
+      function loop(points) {
+        points.forEach(function (p) { xs.push(p[0]); ys.push(p[1]); zs.push(p[2]); });
+        xs.push(null); ys.push(null); zs.push(null);
+      }
+      loop([[0, 0, at.z], [ext.x, 0, at.z], [ext.x, ext.y, at.z], [0, ext.y, at.z], [0, 0, at.z]]);
+      loop([[0, at.y, 0], [ext.x, at.y, 0], [ext.x, at.y, ext.z], [0, at.y, ext.z], [0, at.y, 0]]);
+      loop([[at.x, 0, 0], [at.x, ext.y, 0], [at.x, ext.y, ext.z], [at.x, 0, ext.z], [at.x, 0, 0]]);
+      var planes = {
+        type: "scatter3d", mode: "lines", name: "slice planes", hoverinfo: "skip",
+        x: xs, y: ys, z: zs, line: {color: "rgba(255, 200, 0, 0.6)", width: 2}, showlegend: false
+      };
+      return {data: base.data.concat([planes]), layout: base.layout};
+    }
+  };
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {snt_web: ns});
+
+  /* Clicks on a slice view: Plotly reports clicks only on data points, and a
+     slice is a layout image, so read the position from the drag layer and the
+     axes' pixel-to-data transforms. A drag (pan) is not a click. */
+  var down = null;
+  document.addEventListener("mousedown", function (e) { down = [e.clientX, e.clientY]; }, true);
+  document.addEventListener("click", function (e) {
+    var drag = e.target.closest && e.target.closest(".nsewdrag");
+    if (!drag) { return; }
+    var host = drag.closest(".snt-slice-view");
+    if (!host || !host.id) { return; }
+    if (down && Math.hypot(e.clientX - down[0], e.clientY - down[1]) > 4) { return; }
+    var gd = drag.closest(".js-plotly-plot");
+    var fl = gd && gd._fullLayout;
+    if (!fl || !fl.xaxis || !fl.yaxis) { return; }
+    var r = drag.getBoundingClientRect();
+    window.dash_clientside.set_props(host.id + "-click", {
+      data: {h: fl.xaxis.p2d(e.clientX - r.left), v: fl.yaxis.p2d(e.clientY - r.top), at: Date.now()}
+    });
+  });
+})();
+
+/* dcc.Upload drops files over its max_size without a word: say so. */
+(function () {
+  "use strict";
+  function checkSizes(files) {
+    var limitEl = document.getElementById("upload-limit");
+    if (!limitEl || !files) { return; }
+    var limit = Number(limitEl.getAttribute("data-bytes"));
+    Array.prototype.forEach.call(files, function (f) {
+      if (f.size > limit) {
+        window.dash_clientside.set_props("files-message", {
+          children: "Could not open: " + f.name + ": " + (f.size / 1048576).toFixed(1) +
+            " MB is larger than the upload limit of " + (limit / 1048576).toFixed(0) + " MB. Nothing was changed.",
+          className: "snt-message snt-error"
+        });
+      }
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.closest && e.target.closest("#upload")) { checkSizes(e.target.files); }
+  }, true);
+  document.addEventListener("drop", function (e) {
+    if (e.target.closest && e.target.closest("#upload") && e.dataTransfer) { checkSizes(e.dataTransfer.files); }
+  }, true);
+})();

@@ -1,0 +1,1 @@
+"""Image handling that the views need: slicing, windowing, PNG encoding."""

@@ -1,0 +1,1 @@
+"""Web layer: the Dash app, its views and panels, and Flask routes."""

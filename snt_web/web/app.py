@@ -1,0 +1,99 @@
+"""The Dash app: composes the views and panels over one project store.
+
+Units (views and panels) own their components and callbacks; this module only
+places them and shares the three page-level stores:
+
+- ``project``: ids, versions and image geometry (:func:`state.project_meta`);
+- ``cursor``: the voxel ``{z, y, x}`` the orthogonal views cross at;
+- ``display``: channel, frame and contrast window of the slices.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import dcc, html
+
+from ..store import ProjectStore
+from . import routes
+from .panels import display, files, paths
+from .state import project_meta
+from .views import ortho, view3d
+
+#: Assets live at the repository's top level; the package carries a link to them.
+ASSETS = Path(__file__).with_name("assets")
+
+DEFAULT_UPLOAD_LIMIT = 256 * 2**20
+
+
+def create_app(
+    store: ProjectStore,
+    project_id: str,
+    *,
+    title: str = "SNT Web",
+    upload_limit_bytes: int = DEFAULT_UPLOAD_LIMIT,
+) -> dash.Dash:
+    """Build the app serving ``project_id`` from ``store``.
+
+    Parameters
+    ----------
+    store : ProjectStore
+        Server-side state; the app keeps no project data of its own.
+    project_id : str
+        The project the page opens.
+    title : str
+        Browser tab title.
+    upload_limit_bytes : int
+        Largest file accepted by upload (the browser refuses bigger ones
+        before sending them; the server checks again).
+    """
+    app = dash.Dash(
+        __name__,
+        title=title,
+        assets_folder=str(ASSETS),
+        update_title=None,
+        suppress_callback_exceptions=False,
+    )
+    server = app.server
+    server.config["SNT_WEB_STORE"] = store
+    # Base64 in JSON inflates an upload by 4/3; leave room for the envelope.
+    server.config["MAX_CONTENT_LENGTH"] = int(upload_limit_bytes * 1.4) + 2**20
+    server.register_blueprint(routes.blueprint)
+
+    views = [ortho.OrthoView(plane) for plane in ("xy", "zy", "xz")]
+    view_3d = view3d.View3D()
+
+    def layout():
+        # A function: every page load reads the project's current state.
+        meta = project_meta(store, project_id)
+        return html.Div(
+            [
+                dcc.Store(id="project", data=meta),
+                dcc.Store(id="cursor"),
+                dcc.Store(id="display"),
+                html.Header(
+                    [html.H1("SNT Web"), html.Span(meta["name"], id="project-name", className="snt-hint")],
+                    className="snt-header",
+                ),
+                html.Main(
+                    [
+                        html.Div([v.layout() for v in views] + [view_3d.layout()], className="snt-grid"),
+                        html.Aside(
+                            [files.layout(upload_limit_bytes), display.layout(), paths.layout()],
+                            className="snt-sidebar",
+                        ),
+                    ],
+                    className="snt-main",
+                ),
+            ],
+            className="snt-app",
+        )
+
+    app.layout = layout
+    ortho.register(app, views)
+    view3d.register(app)
+    display.register(app)
+    files.register(app, upload_limit_bytes)
+    paths.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Side panels: files, display, paths."""

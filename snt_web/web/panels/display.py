@@ -1,0 +1,91 @@
+"""Display panel: channel, time frame and contrast window.
+
+Writes the ``display`` store ``{c, t, lo, hi}`` (0-based channel and frame,
+window in raw intensity units) that the slice views put in their image URLs.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from ...imaging.slices import auto_contrast
+from ..state import get_store
+
+#: Default auto-contrast percentiles, as ImageJ's "Auto" roughly does.
+AUTO_PERCENTILES = (0.5, 99.8)
+
+
+def layout():
+    return html.Details(
+        [
+            html.Summary("Display"),
+            html.Label(["Channel ", dcc.Dropdown(id="display-channel", clearable=False, options=[], value=0)]),
+            html.Label(["Frame ", dcc.Slider(id="display-frame", min=0, max=0, step=1, value=0, marks=None)]),
+            html.Div(
+                [
+                    html.Label(["min ", dcc.Input(id="display-lo", type="number", debounce=True, size="7")]),
+                    html.Label(["max ", dcc.Input(id="display-hi", type="number", debounce=True, size="7")]),
+                    html.Button("Auto", id="display-auto", title="Window from the 0.5-99.8 percentiles"),
+                ],
+                className="snt-row",
+            ),
+            dcc.Store(id="display-window-key"),
+        ],
+        open=True,
+        className="snt-panel",
+    )
+
+
+def register(app) -> None:
+    @app.callback(
+        Output("display-channel", "options"),
+        Output("display-channel", "value"),
+        Output("display-frame", "max"),
+        Output("display-frame", "value"),
+        Input("project", "data"),
+        State("display-channel", "value"),
+        State("display-frame", "value"),
+    )
+    def _channels(meta, channel, frame):
+        if not meta or not meta.get("shape"):
+            return [], 0, 0, 0
+        n_c, n_t = meta["n_channels"], meta["n_frames"]
+        options = [{"label": f"channel {c + 1}", "value": c} for c in range(n_c)]
+        return options, min(channel or 0, n_c - 1), n_t - 1, min(frame or 0, n_t - 1)
+
+    @app.callback(
+        Output("display-lo", "value"),
+        Output("display-hi", "value"),
+        Output("display-window-key", "data"),
+        Input("display-auto", "n_clicks"),
+        Input("display-channel", "value"),
+        Input("display-frame", "value"),
+        Input("project", "data"),
+        State("display-window-key", "data"),
+    )
+    def _auto(_clicks, channel, frame, meta, window_key):
+        """Auto window on request and whenever the shown volume changes.
+
+        A project update that leaves the image alone (a new reconstruction)
+        keeps the user's window.
+        """
+        if not meta or not meta.get("shape"):
+            return no_update, no_update, None
+        key = f"{meta['id']}-{meta['image_revision']}"
+        if ctx.triggered_id == "project" and key == window_key:
+            return no_update, no_update, no_update
+        image = get_store().image(meta["id"])
+        lo, hi = auto_contrast(image.volume(channel or 0, frame or 0), AUTO_PERCENTILES)
+        return round(lo, 4), round(hi, 4), key
+
+    @app.callback(
+        Output("display", "data"),
+        Input("display-channel", "value"),
+        Input("display-frame", "value"),
+        Input("display-lo", "value"),
+        Input("display-hi", "value"),
+    )
+    def _display(channel, frame, lo, hi):
+        if lo is None or hi is None:
+            return no_update
+        return {"c": channel or 0, "t": frame or 0, "lo": lo, "hi": hi}

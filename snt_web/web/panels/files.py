@@ -1,0 +1,166 @@
+"""Files panel: open an image or reconstruction (upload or data directory), save.
+
+Every open goes through the project store with the version the page last
+saw: a file that fails to parse, or an edit based on a stale version, changes
+nothing and explains itself in ``files-message``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import tempfile
+from pathlib import Path
+
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from ...io.errors import SNTWebIOError
+from ...io.reconstruction import (
+    RECONSTRUCTION_EXTENSIONS,
+    read_reconstruction,
+    read_reconstruction_bytes,
+    write_reconstruction,
+)
+from ...store import StaleVersionError, StoreError
+from ..state import get_store, project_meta
+
+IMAGE_EXTENSIONS = (".tif", ".tiff")
+
+
+def is_image_name(name: str) -> bool:
+    return name.lower().endswith(IMAGE_EXTENSIONS)
+
+
+def layout(upload_limit_bytes: int):
+    limit_mb = upload_limit_bytes / 2**20
+    return html.Details(
+        [
+            html.Summary("Files"),
+            dcc.Upload(
+                id="upload",
+                children=html.Div(["Drop or ", html.A("choose"), " an image (.tif) or reconstruction (.swc, .traces)"]),
+                className="snt-upload",
+                # Over-limit files are refused in the browser, before any
+                # transfer; assets/snt_web.js says so in files-message.
+                max_size=upload_limit_bytes,
+            ),
+            html.Div(
+                f"Upload limit {limit_mb:.0f} MB.",
+                id="upload-limit",
+                className="snt-hint",
+                **{"data-bytes": str(upload_limit_bytes)},
+            ),
+            html.Div(
+                [
+                    dcc.Dropdown(id="data-files", placeholder="Files in the data directory", options=[]),
+                    html.Button("Open", id="data-open"),
+                ],
+                className="snt-row",
+            ),
+            html.Div(
+                [
+                    html.Button("Save .traces", id="save-traces"),
+                    html.Button("Save .swc", id="save-swc"),
+                ],
+                className="snt-row",
+            ),
+            dcc.Download(id="download"),
+            html.Div(id="files-message", className="snt-message", role="status"),
+        ],
+        open=True,
+        className="snt-panel",
+    )
+
+
+def open_file_bytes(store, meta: dict, data: bytes, filename: str) -> str:
+    """Open uploaded bytes into the project; returns a sentence for the user.
+
+    Raises
+    ------
+    SNTWebIOError
+        The file does not parse; the project is unchanged.
+    StaleVersionError
+        The project changed since the page loaded it.
+    """
+    if is_image_name(filename):
+        store.set_image_bytes(meta["id"], data, filename, base_version=meta["version"])
+        return f"Opened image {filename}."
+    tree = read_reconstruction_bytes(data, filename)
+    store.set_reconstruction(meta["id"], tree, base_version=meta["version"])
+    return f"Opened {filename}: {len(tree)} paths, {tree.n_nodes} nodes."
+
+
+def open_data_file(store, meta: dict, name: str) -> str:
+    """Open a file of the data directory into the project (images in place)."""
+    path = store.data_file(name)
+    if is_image_name(name):
+        store.set_image_path(meta["id"], path, base_version=meta["version"])
+        return f"Opened image {name}."
+    tree = read_reconstruction(path)
+    store.set_reconstruction(meta["id"], tree, base_version=meta["version"])
+    return f"Opened {name}: {len(tree)} paths, {tree.n_nodes} nodes."
+
+
+def _decode_upload(contents: str, filename: str) -> bytes:
+    try:
+        _, encoded = contents.split(",", 1)
+        return base64.b64decode(encoded, validate=True)
+    except (ValueError, binascii.Error):
+        raise SNTWebIOError(filename, "the upload arrived incomplete; try again") from None
+
+
+def register(app, upload_limit_bytes: int) -> None:
+    @app.callback(
+        Output("data-files", "options"),
+        Input("project", "data"),
+    )
+    def _list_files(_meta):
+        names = get_store().list_files(IMAGE_EXTENSIONS + RECONSTRUCTION_EXTENSIONS)
+        return [{"label": n, "value": n} for n in names]
+
+    @app.callback(
+        Output("project", "data"),
+        Output("files-message", "children"),
+        Output("files-message", "className"),
+        Input("upload", "contents"),
+        Input("data-open", "n_clicks"),
+        State("upload", "filename"),
+        State("data-files", "value"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _open(contents, _clicks, filename, data_file, meta):
+        store = get_store()
+        try:
+            if ctx.triggered_id == "upload":
+                if not contents:
+                    return no_update, no_update, no_update
+                data = _decode_upload(contents, filename)
+                if len(data) > upload_limit_bytes:
+                    raise SNTWebIOError(filename, f"larger than the upload limit of {upload_limit_bytes / 2**20:.0f} MB")
+                message = open_file_bytes(store, meta, data, filename)
+            else:
+                if not data_file:
+                    return no_update, "Choose a file first.", "snt-message snt-error"
+                message = open_data_file(store, meta, data_file)
+        except StaleVersionError as err:
+            return project_meta(store, meta["id"]), f"{err}. Reloaded the current version.", "snt-message snt-error"
+        except (SNTWebIOError, StoreError) as err:
+            return no_update, f"Could not open: {err}. Nothing was changed.", "snt-message snt-error"
+        return project_meta(store, meta["id"]), message, "snt-message snt-ok"
+
+    @app.callback(
+        Output("download", "data"),
+        Input("save-traces", "n_clicks"),
+        Input("save-swc", "n_clicks"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _save(_t, _s, meta):
+        ext = ".swc" if ctx.triggered_id == "save-swc" else ".traces"
+        tree = get_store().reconstruction(meta["id"])
+        stem = Path(meta.get("image_name") or meta["name"]).stem or "reconstruction"
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / f"{stem}{ext}"
+            write_reconstruction(tree, target)
+            return dcc.send_bytes(target.read_bytes(), target.name)

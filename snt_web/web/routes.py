@@ -1,0 +1,62 @@
+"""Flask routes beside the Dash app: slice images and a health check.
+
+Slices are served as binary PNG at URLs that name everything the pixels
+depend on (project, image revision, plane, index, channel, frame, window), so
+browsers and proxies may cache them for good and fetch them in parallel, and
+callback JSON never carries pixels.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, current_app, request
+
+from ..imaging.slices import PLANES, render_slice_png
+from ..store import ProjectNotFoundError
+
+blueprint = Blueprint("snt_web", __name__)
+
+
+def slice_url(project_id: str, image_revision: int, plane: str, index: int, *, c=0, t=0, lo=0, hi=255) -> str:
+    """The URL the slice route answers; the browser builds the same in ``assets/snt_web.js``."""
+    return f"/slice/{project_id}/{image_revision}/{plane}/{index}.png?c={c}&t={t}&lo={lo:g}&hi={hi:g}"
+
+
+def _float_arg(name: str, default: float) -> float:
+    try:
+        return float(request.args.get(name, default))
+    except ValueError:
+        abort(400, f"{name} must be a number")
+
+
+@blueprint.route("/slice/<project_id>/<int:revision>/<plane>/<int:index>.png")
+def slice_png(project_id: str, revision: int, plane: str, index: int):
+    if plane not in PLANES:
+        abort(404)
+    store = current_app.config["SNT_WEB_STORE"]
+    try:
+        record = store.get(project_id)
+        image = store.image(project_id)
+    except ProjectNotFoundError:
+        abort(404)
+    if image is None or record.image_revision != revision:
+        # An old revision's URL must not be cached with the new pixels.
+        abort(404)
+    c = int(_float_arg("c", 0))
+    t = int(_float_arg("t", 0))
+    if not (0 <= c < image.n_channels and 0 <= t < image.n_frames):
+        abort(404)
+    start = time.perf_counter()
+    png = render_slice_png(image.volume(c, t), plane, index, _float_arg("lo", 0), _float_arg("hi", 255))
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    return png, 200, {
+        "Content-Type": "image/png",
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "Server-Timing": f"render;dur={elapsed_ms:.1f}",
+    }
+
+
+@blueprint.route("/healthz")
+def healthz():
+    return {"status": "ok"}

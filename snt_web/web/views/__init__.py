@@ -1,0 +1,1 @@
+"""Slice views and the 3D view."""

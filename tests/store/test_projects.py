@@ -1,0 +1,108 @@
+import json
+
+import numpy as np
+import pytest
+
+from snt_web.io.errors import SNTWebIOError
+from snt_web.model import Path, Tree
+from snt_web.store import ProjectStore, StaleVersionError, StoreError
+from snt_web.store import projects as projects_module
+
+
+def _tree(n_paths=2):
+    paths = [Path(0, np.c_[np.arange(5.0), np.zeros(5), np.zeros(5)], swc_type=3)]
+    for k in range(1, n_paths):
+        paths.append(Path(k, np.c_[np.full(4, 2.0), np.arange(1.0, 5.0), np.zeros(4)], parent_id=0, branch_index=2))
+    return Tree(paths, spacing_xyz=(0.5, 0.5, 2.0))
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProjectStore(tmp_path / "data")
+
+
+def test_create_and_read_back_a_reconstruction(store, demo_files):
+    image_path, _ = demo_files
+    record = store.create("demo", project_id="p1", image_path=image_path)
+    assert record.version == 0 and record.image_revision == 1
+    assert store.image("p1").shape_zyx == (24, 96, 128)
+    record = store.set_reconstruction("p1", _tree(3), base_version=0)
+    assert record.version == 1
+    tree = store.reconstruction("p1")
+    assert len(tree) == 3 and tree.path(2).parent_id == 0 and tree.path(2).branch_index == 2
+    assert tree.spacing_xyz == pytest.approx((0.5, 0.5, 2.0))
+
+
+def test_a_write_from_a_stale_version_is_refused_and_loses_nothing(store):
+    store.create("p", project_id="p1")
+    store.set_reconstruction("p1", _tree(2), base_version=0)  # user A, from version 0
+    with pytest.raises(StaleVersionError) as err:
+        store.set_reconstruction("p1", _tree(5), base_version=0)  # user B, also from version 0
+    assert err.value.current_version == 1
+    assert len(store.reconstruction("p1")) == 2
+    assert store.get("p1").version == 1
+
+
+def test_a_crash_while_saving_keeps_the_previous_version(store, monkeypatch):
+    store.create("p", project_id="p1")
+    store.set_reconstruction("p1", _tree(2), base_version=0)
+
+    def crash(tree, path):
+        path.write_bytes(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(projects_module, "write_reconstruction", crash)
+    with pytest.raises(OSError):
+        store.set_reconstruction("p1", _tree(4), base_version=1)
+    fresh = ProjectStore(store.data_dir)  # as a restarted server would see it
+    assert fresh.get("p1").version == 1
+    assert len(fresh.reconstruction("p1")) == 2
+    assert json.loads((store.projects_dir / "p1" / "project.json").read_text())["version"] == 1
+
+
+def test_corrupt_image_upload_changes_nothing(store, demo_files):
+    image_path, _ = demo_files
+    store.create("p", project_id="p1", image_path=image_path)
+    with pytest.raises(SNTWebIOError) as err:
+        store.set_image_bytes("p1", b"II*\x00garbage", "broken.tif", base_version=0)
+    assert "broken.tif" in str(err.value)
+    record = store.get("p1")
+    assert record.version == 0 and record.image_path == str(image_path.resolve())
+    assert [p.name for p in (store.projects_dir / "p1").glob("upload-*")] == []
+
+
+def test_image_upload_is_kept_and_supersedes_the_previous_upload(store, demo_files):
+    image_path, _ = demo_files
+    store.create("p", project_id="p1")
+    store.set_image_bytes("p1", image_path.read_bytes(), "first.tif", base_version=0)
+    first = store.get("p1").image_path
+    store.set_image_bytes("p1", image_path.read_bytes(), "second.tif", base_version=1)
+    record = store.get("p1")
+    assert record.image_revision == 2 and record.image_name == "second.tif"
+    assert not (store.projects_dir / "p1" / first).exists()
+    assert store.image("p1").name == "second.tif"
+    assert image_path.exists()  # a file opened in place is never deleted
+
+
+def test_data_directory_files_cannot_escape_it(store, tmp_path):
+    (store.files_dir / "cell.swc").write_text("1 1 0 0 0 1 -1\n")
+    (tmp_path / "secret.swc").write_text("1 1 0 0 0 1 -1\n")
+    assert store.list_files([".swc"]) == ["cell.swc"]
+    assert store.data_file("cell.swc").name == "cell.swc"
+    for name in ("../secret.swc", "../../data/files/../../secret.swc", "/etc/passwd", "missing.swc"):
+        with pytest.raises(StoreError):
+            store.data_file(name)
+
+
+def test_project_ids_are_validated(store):
+    with pytest.raises(StoreError):
+        store.get("../../etc")
+    with pytest.raises(StoreError):
+        store.create("x", project_id="p1") and store.create("x", project_id="p1")
+
+
+def test_open_or_create_is_idempotent(store):
+    a = store.open_or_create("demo", "Demo")
+    b = store.open_or_create("demo", "Other name")
+    assert a.id == b.id == "demo" and b.name == "Demo"
+    assert [r.id for r in store.list()] == ["demo"]
