@@ -15,7 +15,7 @@ def pytest_setup_options():
     """Browser options for dash_duo: a window big enough for the 2x2 view grid."""
     options = Options()
     options.add_argument("--window-size=1500,1000")
-    return [options]
+    return options
 
 
 @pytest.fixture(scope="session")

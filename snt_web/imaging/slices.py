@@ -74,7 +74,7 @@ def encode_png(plane8: np.ndarray, compress_level: int = 1) -> bytes:
 
 
 def auto_contrast(
-    volume: np.ndarray, percentiles: tuple[float, float] = (0.5, 99.8), max_samples: int = 2_000_000
+    volume: np.ndarray, percentiles: tuple[float, float] = (1.0, 99.95), max_samples: int = 2_000_000
 ) -> tuple[float, float]:
     """Display window from intensity percentiles of a (strided) sample of the volume.
 

@@ -6,8 +6,13 @@ import re
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = pytest.mark.browser
+
+
+def wait_until(dash_duo, condition, timeout=10):
+    WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.1).until(lambda _: condition())
 
 
 def _plot(dash_duo, graph_id):
@@ -36,7 +41,7 @@ def _start(dash_duo, app):
     dash_duo.start_server(app)
     dash_duo.wait_for_element("#view-xy .main-svg", timeout=20)
     for graph in ("view-xy", "view-xz", "view-zy"):
-        dash_duo.wait_until(lambda g=graph: _slice_loaded(dash_duo, g), timeout=20)
+        wait_until(dash_duo, lambda g=graph: _slice_loaded(dash_duo, g), timeout=20)
 
 
 def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
@@ -47,7 +52,7 @@ def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
     assert _readout_index(dash_duo, "xz") == ny // 2
     assert _readout_index(dash_duo, "zy") == nx // 2
     # The 3D view draws the reconstruction and the slice planes.
-    dash_duo.wait_until(
+    wait_until(dash_duo, 
         lambda: dash_duo.driver.execute_script(
             f"var gd = {_plot(dash_duo, 'view-3d')}; return gd && gd.data && gd.data.length >= 2 &&"
             " gd.data.some(t => t.name === 'slice planes') && gd.data.some(t => t.name === 'paths');"
@@ -78,11 +83,13 @@ def test_click_in_xy_moves_the_xz_and_zy_slices(dash_duo, app, store):
         f"var fl = {_plot(dash_duo, 'view-xy')}._fullLayout;"
         f" return [fl.xaxis.l2p({target_x * sx}), fl.yaxis.l2p({target_y * sy})];"
     )
-    ActionChains(dash_duo.driver).move_to_element_with_offset(drag, px, py).click().perform()
-    dash_duo.wait_until(lambda: _readout_index(dash_duo, "xz") == target_y, timeout=10)
-    dash_duo.wait_until(lambda: _readout_index(dash_duo, "zy") == target_x, timeout=10)
+    # From the element's centre: the same in every Selenium version.
+    dx, dy = px - drag.size["width"] / 2, py - drag.size["height"] / 2
+    ActionChains(dash_duo.driver).move_to_element(drag).move_by_offset(round(dx), round(dy)).click().perform()
+    wait_until(dash_duo, lambda: _readout_index(dash_duo, "xz") == target_y, timeout=10)
+    wait_until(dash_duo, lambda: _readout_index(dash_duo, "zy") == target_x, timeout=10)
     # The XZ view now shows plane y = 20, and the XY slice did not move.
-    dash_duo.wait_until(
+    wait_until(dash_duo, 
         lambda: "/xz/20.png" in dash_duo.driver.execute_script(f"return {_plot(dash_duo, 'view-xz')}.layout.images[0].source"),
         timeout=10,
     )

@@ -11,8 +11,10 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from ...imaging.slices import auto_contrast
 from ..state import get_store
 
-#: Default auto-contrast percentiles, as ImageJ's "Auto" roughly does.
-AUTO_PERCENTILES = (0.5, 99.8)
+#: Auto-contrast percentiles. Neurites fill well under 1% of a stack, so the
+#: top of the window must sit far out in the tail (ImageJ's 0.35% saturation
+#: would clip at background noise and hide the signal).
+AUTO_PERCENTILES = (1.0, 99.95)
 
 
 def layout():
@@ -20,12 +22,15 @@ def layout():
         [
             html.Summary("Display"),
             html.Label(["Channel ", dcc.Dropdown(id="display-channel", clearable=False, options=[], value=0)]),
-            html.Label(["Frame ", dcc.Slider(id="display-frame", min=0, max=0, step=1, value=0, marks=None)]),
+            html.Label(
+                ["Frame ", dcc.Slider(id="display-frame", min=0, max=0, step=1, value=0, marks=None)],
+                id="display-frame-row",
+            ),
             html.Div(
                 [
                     html.Label(["min ", dcc.Input(id="display-lo", type="number", debounce=True, size="7")]),
                     html.Label(["max ", dcc.Input(id="display-hi", type="number", debounce=True, size="7")]),
-                    html.Button("Auto", id="display-auto", title="Window from the 0.5-99.8 percentiles"),
+                    html.Button("Auto", id="display-auto", title=f"Window from the {AUTO_PERCENTILES[0]}-{AUTO_PERCENTILES[1]} percentiles"),
                 ],
                 className="snt-row",
             ),
@@ -42,16 +47,17 @@ def register(app) -> None:
         Output("display-channel", "value"),
         Output("display-frame", "max"),
         Output("display-frame", "value"),
+        Output("display-frame-row", "hidden"),
         Input("project", "data"),
         State("display-channel", "value"),
         State("display-frame", "value"),
     )
     def _channels(meta, channel, frame):
         if not meta or not meta.get("shape"):
-            return [], 0, 0, 0
+            return [], 0, 0, 0, True
         n_c, n_t = meta["n_channels"], meta["n_frames"]
         options = [{"label": f"channel {c + 1}", "value": c} for c in range(n_c)]
-        return options, min(channel or 0, n_c - 1), n_t - 1, min(frame or 0, n_t - 1)
+        return options, min(channel or 0, n_c - 1), n_t - 1, min(frame or 0, n_t - 1), n_t == 1
 
     @app.callback(
         Output("display-lo", "value"),

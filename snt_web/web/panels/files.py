@@ -115,7 +115,7 @@ def register(app, upload_limit_bytes: int) -> None:
         Input("project", "data"),
     )
     def _list_files(_meta):
-        names = get_store().list_files(IMAGE_EXTENSIONS + RECONSTRUCTION_EXTENSIONS)
+        names = get_store().list_files(IMAGE_EXTENSIONS + tuple(RECONSTRUCTION_EXTENSIONS))
         return [{"label": n, "value": n} for n in names]
 
     @app.callback(

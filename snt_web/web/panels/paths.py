@@ -1,11 +1,19 @@
-"""Path list: every path's name, type and length; selecting rows highlights them in 3D."""
+"""Path list: every path's name, type and length; selected rows are highlighted in 3D."""
 
 from __future__ import annotations
 
-from dash import Input, Output, dash_table, html
+import dash_ag_grid as dag
+from dash import Input, Output, html
 
 from ...model import SWC_TYPES, Tree
 from ..state import get_store
+
+
+#: AG Grid's Alpine theme in the app's dark colours (Theming API, AG Grid 33+).
+GRID_THEME = (
+    "themeAlpine.withParams({backgroundColor: '#1b1b1b', foregroundColor: '#dddddd',"
+    " headerBackgroundColor: '#262626', accentColor: '#7c9cff', fontSize: 12, rowHeight: 26, headerHeight: 28})"
+)
 
 
 def path_rows(tree: Tree) -> list[dict]:
@@ -22,7 +30,6 @@ def path_rows(tree: Tree) -> list[dict]:
                 "length": round(path.length, 2),
                 "nodes": len(path),
                 "parent": "" if path.parent_id is None else path.parent_id,
-                "fitted": "yes" if path.fitted_id is not None else "",
             }
         )
     return rows
@@ -30,31 +37,30 @@ def path_rows(tree: Tree) -> list[dict]:
 
 def layout():
     columns = [
-        {"name": "id", "id": "id", "type": "numeric"},
-        {"name": "name", "id": "name"},
-        {"name": "type", "id": "type"},
-        {"name": "length", "id": "length", "type": "numeric"},
-        {"name": "nodes", "id": "nodes", "type": "numeric"},
-        {"name": "parent", "id": "parent"},
-        {"name": "fitted", "id": "fitted"},
+        {"field": "id", "width": 70, "filter": "agNumberColumnFilter"},
+        {"field": "name", "flex": 1, "minWidth": 130, "filter": True, "tooltipField": "name"},
+        {"field": "type", "width": 95, "filter": True, "tooltipField": "type"},
+        {"field": "length", "headerName": "length (µm)", "width": 95, "filter": "agNumberColumnFilter"},
+        {"field": "nodes", "width": 75, "filter": "agNumberColumnFilter"},
+        {"field": "parent", "width": 75, "hide": True},
     ]
     return html.Details(
         [
             html.Summary(["Paths ", html.Span(id="path-summary", className="snt-hint")]),
-            dash_table.DataTable(
+            # AG Grid renders only the visible rows, so reconstructions with
+            # thousands of paths stay responsive.
+            dag.AgGrid(
                 id="path-table",
-                columns=columns,
-                data=[],
-                row_selectable="multi",
-                selected_rows=[],
-                sort_action="native",
-                filter_action="native",
-                page_action="native",
-                page_size=15,
-                style_table={"overflowX": "auto"},
-                style_cell={"backgroundColor": "#1b1b1b", "color": "#ddd", "fontSize": 12, "maxWidth": 180,
-                            "overflow": "hidden", "textOverflow": "ellipsis"},
-                style_header={"backgroundColor": "#262626", "fontWeight": "bold"},
+                columnDefs=columns,
+                rowData=[],
+                getRowId="String(params.data.id)",
+                defaultColDef={"sortable": True, "resizable": True, "minWidth": 50},
+                dashGridOptions={
+                    "rowSelection": {"mode": "multiRow"},
+                    "animateRows": False,
+                    "theme": {"function": GRID_THEME},
+                },
+                style={"height": "340px"},
             ),
         ],
         open=True,
@@ -64,8 +70,8 @@ def layout():
 
 def register(app) -> None:
     @app.callback(
-        Output("path-table", "data"),
-        Output("path-table", "selected_rows"),
+        Output("path-table", "rowData"),
+        Output("path-table", "selectedRows"),
         Output("path-summary", "children"),
         Input("project", "data"),
     )

@@ -175,7 +175,7 @@ def register(app) -> None:
         Input("project", "data"),
         Input("view-3d-color", "value"),
         Input("view-3d-surface", "value"),
-        Input("path-table", "selected_row_ids"),
+        Input("path-table", "selectedRows"),
         State("display", "data"),
     )
     def _base(meta, color_by, surface, selected, display):
@@ -185,7 +185,8 @@ def register(app) -> None:
         if "on" in (surface or []) and meta and meta.get("shape"):
             display = display or {}
             mesh = mesh_trace(store.image(meta["id"]), display.get("c", 0), display.get("t", 0))
-        return base_figure(tree, meta, color_by=color_by, selected=selected or (), mesh=mesh)
+        selected_ids = [row["id"] for row in selected or ()]
+        return base_figure(tree, meta, color_by=color_by, selected=selected_ids, mesh=mesh)
 
     app.clientside_callback(
         "window.dash_clientside.snt_web.figure3d",
