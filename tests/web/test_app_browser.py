@@ -2,59 +2,25 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.support.ui import WebDriverWait
+
+from .browser import plot_js, readout_index, start, wait_until
 
 pytestmark = pytest.mark.browser
 
 
-def wait_until(dash_duo, condition, timeout=10):
-    WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.1).until(lambda _: condition())
-
-
-def _plot(dash_duo, graph_id):
-    return f"document.getElementById('{graph_id}').querySelector('.js-plotly-plot')"
-
-
-def _slice_loaded(dash_duo, graph_id) -> bool:
-    """The view's layout image points at a slice URL and the browser decoded it."""
-    return dash_duo.driver.execute_script(
-        f"""
-        var gd = {_plot(dash_duo, graph_id)};
-        if (!gd || !gd.layout || !gd.layout.images || !gd.layout.images[0].source) return false;
-        var src = gd.layout.images[0].source;
-        var img = new Image(); img.src = src;
-        return src.indexOf('/slice/') === 0 && img.complete && img.naturalWidth > 0;
-        """
-    )
-
-
-def _readout_index(dash_duo, plane) -> int:
-    text = dash_duo.find_element(f"#view-{plane}-readout").text
-    return int(re.match(r"\w = (\d+)", text).group(1))
-
-
-def _start(dash_duo, app):
-    dash_duo.start_server(app)
-    dash_duo.wait_for_element("#view-xy .main-svg", timeout=20)
-    for graph in ("view-xy", "view-xz", "view-zy"):
-        wait_until(dash_duo, lambda g=graph: _slice_loaded(dash_duo, g), timeout=20)
-
-
 def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
-    _start(dash_duo, app)
+    start(dash_duo, app)
     nz, ny, nx = store.image("demo").shape_zyx
     # The cursor starts in the middle of the volume.
-    assert _readout_index(dash_duo, "xy") == nz // 2
-    assert _readout_index(dash_duo, "xz") == ny // 2
-    assert _readout_index(dash_duo, "zy") == nx // 2
+    assert readout_index(dash_duo, "xy") == nz // 2
+    assert readout_index(dash_duo, "xz") == ny // 2
+    assert readout_index(dash_duo, "zy") == nx // 2
     # The 3D view draws the reconstruction and the slice planes.
     wait_until(dash_duo, 
         lambda: dash_duo.driver.execute_script(
-            f"var gd = {_plot(dash_duo, 'view-3d')}; return gd && gd.data && gd.data.length >= 2 &&"
+            f"var gd = {plot_js('view-3d')}; return gd && gd.data && gd.data.length >= 2 &&"
             " gd.data.some(t => t.name === 'slice planes') && gd.data.some(t => t.name === 'paths');"
         ),
         timeout=20,
@@ -63,7 +29,7 @@ def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
     # XZ is not squashed: its physical aspect ratio is kept (z spacing > xy spacing).
     sz, sy, sx = store.image("demo").spacing
     aspect = dash_duo.driver.execute_script(
-        f"var fl = {_plot(dash_duo, 'view-xz')}._fullLayout;"
+        f"var fl = {plot_js('view-xz')}._fullLayout;"
         " return (fl.yaxis._length / Math.abs(fl.yaxis.range[0] - fl.yaxis.range[1])) /"
         "        (fl.xaxis._length / Math.abs(fl.xaxis.range[1] - fl.xaxis.range[0]));"
     )
@@ -75,37 +41,37 @@ def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
 
 
 def test_click_in_xy_moves_the_xz_and_zy_slices(dash_duo, app, store):
-    _start(dash_duo, app)
+    start(dash_duo, app)
     sz, sy, sx = store.image("demo").spacing
     target_x, target_y = 30, 20  # voxel indices, away from the centre the views start at
     drag = dash_duo.find_element("#view-xy .nsewdrag")
     px, py = dash_duo.driver.execute_script(
-        f"var fl = {_plot(dash_duo, 'view-xy')}._fullLayout;"
+        f"var fl = {plot_js('view-xy')}._fullLayout;"
         f" return [fl.xaxis.l2p({target_x * sx}), fl.yaxis.l2p({target_y * sy})];"
     )
     # From the element's centre: the same in every Selenium version.
     dx, dy = px - drag.size["width"] / 2, py - drag.size["height"] / 2
     ActionChains(dash_duo.driver).move_to_element(drag).move_by_offset(round(dx), round(dy)).click().perform()
-    wait_until(dash_duo, lambda: _readout_index(dash_duo, "xz") == target_y, timeout=10)
-    wait_until(dash_duo, lambda: _readout_index(dash_duo, "zy") == target_x, timeout=10)
+    wait_until(dash_duo, lambda: readout_index(dash_duo, "xz") == target_y, timeout=10)
+    wait_until(dash_duo, lambda: readout_index(dash_duo, "zy") == target_x, timeout=10)
     # The XZ view now shows plane y = 20, and the XY slice did not move.
     wait_until(dash_duo, 
-        lambda: "/xz/20.png" in dash_duo.driver.execute_script(f"return {_plot(dash_duo, 'view-xz')}.layout.images[0].source"),
+        lambda: "/xz/20.png" in dash_duo.driver.execute_script(f"return {plot_js('view-xz')}.layout.images[0].source"),
         timeout=10,
     )
-    assert _readout_index(dash_duo, "xy") == store.image("demo").shape_zyx[0] // 2
+    assert readout_index(dash_duo, "xy") == store.image("demo").shape_zyx[0] // 2
     assert dash_duo.get_logs() == []
 
 
 def test_uploaded_traces_appear_in_path_list_and_3d(dash_duo, app, shared_data):
-    _start(dash_duo, app)
+    start(dash_duo, app)
     traces = shared_data / "snt" / "CIL_Dataset_#701.traces"
     dash_duo.find_element("#upload input[type=file]").send_keys(str(traces))
     dash_duo.wait_for_contains_text("#files-message", "83 paths", timeout=20)
     dash_duo.wait_for_contains_text("#path-summary", "7 trees, 5308 nodes", timeout=10)
     dash_duo.wait_for_contains_text("#path-table", "{neurite#1}", timeout=10)
     n_points = dash_duo.driver.execute_script(
-        f"var gd = {_plot(dash_duo, 'view-3d')};"
+        f"var gd = {plot_js('view-3d')};"
         " return gd.data.filter(t => t.name === 'paths').reduce((n, t) => n + t.x.filter(v => v !== null).length, 0);"
     )
     # Every node, plus each child path's branch node drawn again to connect it.
@@ -114,7 +80,7 @@ def test_uploaded_traces_appear_in_path_list_and_3d(dash_duo, app, shared_data):
 
 
 def test_corrupt_upload_shows_an_error_and_keeps_the_reconstruction(dash_duo, app, tmp_path):
-    _start(dash_duo, app)
+    start(dash_duo, app)
     dash_duo.wait_for_contains_text("#path-summary", "nodes", timeout=10)
     before = dash_duo.find_element("#path-summary").text
     bad = tmp_path / "corrupt.traces"

@@ -1,0 +1,57 @@
+"""Helpers for the dash_duo tests: waiting, reading Plotly state, clicking."""
+
+from __future__ import annotations
+
+import re
+
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def wait_until(dash_duo, condition, timeout=10):
+    WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.1).until(lambda _: condition())
+
+
+def plot_js(graph_id: str) -> str:
+    """A JS expression for the Plotly div inside a dcc.Graph."""
+    return f"document.getElementById('{graph_id}').querySelector('.js-plotly-plot')"
+
+
+def slice_source(dash_duo, graph_id: str) -> str:
+    return dash_duo.driver.execute_script(
+        f"var gd = {plot_js(graph_id)}; return gd && gd.layout.images ? gd.layout.images[0].source : '';"
+    )
+
+
+def slice_loaded(dash_duo, graph_id) -> bool:
+    """The view's layout image points at a slice URL and the browser decoded it."""
+    return dash_duo.driver.execute_script(
+        f"""
+        var gd = {plot_js(graph_id)};
+        if (!gd || !gd.layout || !gd.layout.images || !gd.layout.images[0].source) return false;
+        var src = gd.layout.images[0].source;
+        var img = new Image(); img.src = src;
+        return src.indexOf('/slice/') === 0 && img.complete && img.naturalWidth > 0;
+        """
+    )
+
+
+def readout_index(dash_duo, plane) -> int:
+    text = dash_duo.find_element(f"#view-{plane}-readout").text
+    return int(re.match(r"\w = (\d+)", text).group(1))
+
+
+def start(dash_duo, app):
+    """Start the app and wait until the three slice views show their slices."""
+    dash_duo.start_server(app)
+    dash_duo.wait_for_element("#view-xy .main-svg", timeout=20)
+    for graph in ("view-xy", "view-xz", "view-zy"):
+        wait_until(dash_duo, lambda g=graph: slice_loaded(dash_duo, g), timeout=20)
+
+
+def traces_3d(dash_duo) -> list[dict]:
+    """Name, type, colour, width and point count of each trace of the 3D view."""
+    return dash_duo.driver.execute_script(
+        f"var gd = {plot_js('view-3d')}; if (!gd || !gd.data) return [];"
+        " return gd.data.map(t => ({name: t.name, type: t.type, color: t.line ? t.line.color : t.color,"
+        " width: t.line ? t.line.width : null, n: t.x ? t.x.filter(v => v !== null).length : 0}));"
+    )

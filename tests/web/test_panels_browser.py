@@ -1,0 +1,99 @@
+"""Each side panel and the 3D view, clicked through in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from snt_web.io.reconstruction import read_reconstruction
+
+from .browser import slice_source, start, traces_3d, wait_until
+
+pytestmark = pytest.mark.browser
+
+
+def _set_input(dash_duo, selector, value):
+    box = dash_duo.find_element(selector)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(str(value), Keys.ENTER)
+
+
+def test_display_window_and_auto_change_the_slice_urls(dash_duo, app):
+    start(dash_duo, app)
+    auto_hi = float(dash_duo.find_element("#display-hi").get_attribute("value"))
+    assert "&hi=" in slice_source(dash_duo, "view-xy")
+    _set_input(dash_duo, "#display-lo", 11)
+    _set_input(dash_duo, "#display-hi", 77)
+    for graph in ("view-xy", "view-xz", "view-zy"):
+        wait_until(dash_duo, lambda g=graph: "lo=11&hi=77" in slice_source(dash_duo, g))
+    dash_duo.find_element("#display-auto").click()
+    wait_until(dash_duo, lambda: float(dash_duo.find_element("#display-hi").get_attribute("value")) == auto_hi)
+    wait_until(dash_duo, lambda: f"hi={auto_hi:g}" in slice_source(dash_duo, "view-xy"))
+    # A single-channel, single-frame image offers one channel and hides the frame slider.
+    assert not dash_duo.find_element("#display-frame-row").is_displayed()
+    assert dash_duo.get_logs() == []
+
+
+def test_selecting_paths_highlights_them_in_3d(dash_duo, app, store):
+    start(dash_duo, app)
+    n_paths = len(store.reconstruction("demo"))
+    wait_until(dash_duo, lambda: len(dash_duo.find_elements("#path-table .ag-row")) > 3, timeout=15)
+    wait_until(dash_duo, lambda: any(t["name"] == "paths" for t in traces_3d(dash_duo)))
+    assert not any(t["width"] == 6 for t in traces_3d(dash_duo))
+    # Tick the first two rows' checkboxes.
+    boxes = dash_duo.find_elements("#path-table .ag-row .ag-checkbox-input")
+    boxes[0].click()
+    boxes[1].click()
+    wait_until(dash_duo, lambda: any(t["width"] == 6 for t in traces_3d(dash_duo)))
+    highlighted = [t for t in traces_3d(dash_duo) if t["width"] == 6]
+    first_two = store.reconstruction("demo").paths[:2]
+    assert highlighted[0]["color"] == "#ffffff"
+    # The two selected paths' nodes, plus one branch node per child path drawn to connect it.
+    expected = sum(len(p) for p in first_two)
+    assert expected <= highlighted[0]["n"] <= expected + 2
+    assert n_paths > 2
+    assert dash_duo.get_logs() == []
+
+
+def test_3d_view_colours_by_type_and_shows_an_isosurface(dash_duo, app, store):
+    start(dash_duo, app)
+    wait_until(dash_duo, lambda: any(t["name"] == "paths" for t in traces_3d(dash_duo)))
+    n_types = len({p.swc_type for p in store.reconstruction("demo").paths})
+    dash_duo.find_element("#view-3d-color input[value=type]").click()
+    wait_until(dash_duo, lambda: len([t for t in traces_3d(dash_duo) if t["name"] == "paths"]) == n_types)
+    dash_duo.find_element("#view-3d-surface input").click()
+    wait_until(dash_duo, lambda: any(t["type"] == "mesh3d" and t["n"] > 100 for t in traces_3d(dash_duo)), timeout=20)
+    # The slice planes follow the cursor: moving the XY slider moves the z plane.
+    names = [t["name"] for t in traces_3d(dash_duo)]
+    assert "slice planes" in names and "isosurface" in names
+    assert dash_duo.get_logs() == []
+
+
+def test_save_downloads_the_reconstruction_and_data_dir_files_open(dash_duo, app, store, shared_data):
+    start(dash_duo, app)
+    dash_duo.find_element("#save-swc").click()
+    target = Path(dash_duo.download_path)
+    wait_until(dash_duo, lambda: any(p.suffix == ".swc" for p in target.iterdir()), timeout=15)
+    saved = read_reconstruction(next(p for p in target.iterdir() if p.suffix == ".swc"))
+    truth = store.reconstruction("demo")
+    assert saved.n_nodes == truth.n_nodes
+    assert saved.total_length == pytest.approx(truth.total_length, rel=1e-5)
+    dash_duo.find_element("#save-traces").click()
+    wait_until(dash_duo, lambda: any(p.suffix == ".traces" for p in target.iterdir()), timeout=15)
+    saved = read_reconstruction(next(p for p in target.iterdir() if p.suffix == ".traces"))
+    assert [p.name for p in saved.paths] == [p.name for p in truth.paths]
+
+    # A file placed in <data_dir>/files is offered and opens into the project.
+    shutil.copy(shared_data / "snt" / "21dpi_contra_infra_01.swc", store.files_dir / "granule.swc")
+    version = store.get("demo").version
+    dash_duo.driver.refresh()  # the list is read when the page loads
+    dash_duo.wait_for_element("#data-files", timeout=20)
+    dash_duo.select_dcc_dropdown("#data-files", value="granule.swc")
+    dash_duo.find_element("#data-open").click()
+    dash_duo.wait_for_contains_text("#files-message", "Opened granule.swc", timeout=20)
+    assert store.get("demo").version == version + 1
+    wait_until(dash_duo, lambda: "2195 nodes" in dash_duo.find_element("#path-summary").text)
+    assert dash_duo.get_logs() == []
