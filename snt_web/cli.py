@@ -58,7 +58,10 @@ def cmd_convert(args) -> int:
 def cmd_demo_data(args) -> int:
     from .synth.demo_files import write_demo
 
-    image_path, truth_path = write_demo(args.outdir, seed=args.seed, shape_zyx=args.shape)
+    try:
+        image_path, truth_path = write_demo(args.outdir, seed=args.seed, shape_zyx=args.shape)
+    except ValueError as err:  # a shape too small to hold a neuron
+        raise CLIError(f"--shape {','.join(map(str, args.shape))}: {err}") from None
     print(json.dumps({"image": str(image_path), "truth": str(truth_path)}))
     return 0
 

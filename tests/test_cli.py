@@ -52,6 +52,7 @@ def test_demo_data_then_convert_round_trip(capsys, tmp_path):
         (["info", "{tmp}/bad.tif"], "bad.tif"),
         (["convert", "{tmp}/bad.swc", "{tmp}/out.traces"], "bad.swc"),
         (["convert", "{tmp}/good.swc", "{tmp}/out.xyz"], "out.xyz"),
+        (["demo-data", "{tmp}/d", "--shape", "4,8,8"], "--shape 4,8,8"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_naming_the_file(capsys, tmp_path, argv, needle):

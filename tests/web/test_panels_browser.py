@@ -97,3 +97,35 @@ def test_save_downloads_the_reconstruction_and_data_dir_files_open(dash_duo, app
     assert store.get("demo").version == version + 1
     wait_until(dash_duo, lambda: "2195 nodes" in dash_duo.find_element("#path-summary").text)
     assert dash_duo.get_logs() == []
+
+
+@pytest.fixture
+def hyperstack_app(tmp_path):
+    """An app on a 2-channel, 3-frame stack whose voxels encode channel and frame."""
+    import numpy as np
+
+    from snt_web.io.image import Image
+    from snt_web.io.tiff import write_image
+    from snt_web.store import ProjectStore
+    from snt_web.web.app import create_app
+
+    c, t = np.meshgrid(np.arange(2), np.arange(3), indexing="ij")
+    data = np.broadcast_to((10 * c + t + 1)[:, :, None, None, None] * 20, (2, 3, 4, 32, 40)).astype(np.uint16)
+    write_image(tmp_path / "hyper.tif", Image(data.copy(), spacing=(2.0, 0.5, 0.5), units="µm"))
+    store = ProjectStore(tmp_path / "data")
+    store.create("Hyperstack", project_id="hyper", image_path=tmp_path / "hyper.tif")
+    return create_app(store, "hyper")
+
+
+def test_channel_and_frame_pick_the_volume_shown(dash_duo, hyperstack_app):
+    start(dash_duo, hyperstack_app)
+    assert "c=0&t=0" in slice_source(dash_duo, "view-xy")
+    assert dash_duo.find_element("#display-frame-row").is_displayed()
+    dash_duo.select_dcc_dropdown("#display-channel", value="channel 2")
+    wait_until(dash_duo, lambda: "c=1&t=0" in slice_source(dash_duo, "view-xy"))
+    # Move the frame slider to its end with the keyboard.
+    handle = dash_duo.find_element("#display-frame [role=slider]")
+    handle.send_keys(Keys.END)
+    for graph in ("view-xy", "view-xz", "view-zy"):
+        wait_until(dash_duo, lambda g=graph: "c=1&t=2" in slice_source(dash_duo, g))
+    assert dash_duo.get_logs() == []

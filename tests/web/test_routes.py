@@ -35,7 +35,7 @@ def test_slice_route_refuses_bad_requests(app):
     # Dash answers unknown paths with its page; what matters is that no pixels leak.
     for url in ("/slice/..%2F..%2Fetc/1/xy/0.png", "/slice/demo/1/xy/..%2F..%2Fproject.json"):
         response = client.get(url)
-        assert response.content_type != "image/png" and b'"image_revision"' not in response.data
+        assert response.content_type != "image/png" and b'reconstruction_file' not in response.data
 
 
 def test_health(app):

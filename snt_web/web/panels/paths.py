@@ -53,7 +53,7 @@ def layout():
                 id="path-table",
                 columnDefs=columns,
                 rowData=[],
-                getRowId="String(params.data.id)",
+                getRowId="params.data.id + ''",
                 defaultColDef={"sortable": True, "resizable": True, "minWidth": 50},
                 dashGridOptions={
                     "rowSelection": {"mode": "multiRow"},
