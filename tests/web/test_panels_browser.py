@@ -47,13 +47,18 @@ def test_selecting_paths_highlights_them_in_3d(dash_duo, app, store):
     boxes = dash_duo.find_elements("#path-table .ag-row .ag-checkbox-input")
     boxes[0].click()
     boxes[1].click()
-    wait_until(dash_duo, lambda: any(t["width"] == 6 for t in traces_3d(dash_duo)))
-    highlighted = [t for t in traces_3d(dash_duo) if t["width"] == 6]
-    first_two = store.reconstruction("demo").paths[:2]
-    assert highlighted[0]["color"] == "#ffffff"
-    # The two selected paths' nodes, plus one branch node per child path drawn to connect it.
-    expected = sum(len(p) for p in first_two)
-    assert expected <= highlighted[0]["n"] <= expected + 2
+    select_js = "return dash_ag_grid.getApi('path-table').getSelectedRows().map(r => r.id);"
+    wait_until(dash_duo, lambda: len(dash_duo.driver.execute_script(select_js)) == 2)
+    tree = store.reconstruction("demo")
+    chosen = [tree.path(i) for i in dash_duo.driver.execute_script(select_js)]
+    # The selected paths' nodes, plus one branch node per child path drawn to connect it.
+    expected = sum(len(p) for p in chosen)
+
+    def highlighted():
+        return [t for t in traces_3d(dash_duo) if t["width"] == 6]
+
+    wait_until(dash_duo, lambda: highlighted() and expected <= highlighted()[0]["n"] <= expected + len(chosen))
+    assert len(highlighted()) == 1 and highlighted()[0]["color"] == "#ffffff"
     assert n_paths > 2
     assert dash_duo.get_logs() == []
 
