@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from skimage.filters import threshold_otsu
+from skimage.filters import threshold_yen
 from skimage.measure import marching_cubes
 
 
@@ -18,7 +18,10 @@ def isosurface(
     spacing_zyx : sequence of float
         Physical voxel size in array order.
     level : float, optional
-        Iso-value; Otsu's threshold of the decimated volume by default.
+        Iso-value; by default Yen's threshold of the decimated volume. Neurites
+        fill well under 1% of a stack, where Otsu's threshold falls into the
+        background noise; Yen's (maximum correlation) holds up on such skewed
+        histograms.
     max_size : int
         Largest number of samples along any axis after decimation. Block means
         (not plain striding) keep thin neurites from vanishing.
@@ -35,7 +38,7 @@ def isosurface(
     small = _block_mean(np.asarray(volume, dtype=np.float32), factors)
     if small.min() == small.max():
         return np.empty((0, 3)), np.empty((0, 3), dtype=int)
-    level = float(threshold_otsu(small)) if level is None else float(level)
+    level = float(threshold_yen(small)) if level is None else float(level)
     # A volume only a block thick has no inside: pad so marching cubes closes it.
     padded = np.pad(small, 1, mode="constant", constant_values=small.min())
     verts, faces, _, _ = marching_cubes(padded, level=level)

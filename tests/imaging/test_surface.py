@@ -17,3 +17,21 @@ def test_sphere_surface_lies_at_its_radius_in_physical_units():
 def test_flat_volume_has_no_surface():
     verts, faces = isosurface(np.zeros((4, 8, 8)), (1, 1, 1))
     assert verts.shape == (0, 3) and faces.shape == (0, 3)
+
+
+def test_default_level_finds_the_demo_neuron_not_the_noise():
+    from scipy import ndimage
+
+    from snt_web.synth import make_demo
+    from snt_web.synth.render import render_tree
+
+    image, truth = make_demo(seed=2)
+    verts, faces = isosurface(image.volume(), image.spacing)
+    assert len(faces) > 200
+    # Distance (µm) from every voxel to the rendered neuron, sampled at the vertices.
+    outside = render_tree(truth, image.shape_zyx, image.spacing) < 0.5
+    distance = ndimage.distance_transform_edt(outside, sampling=image.spacing)
+    idx = np.rint(verts[:, ::-1] / np.asarray(image.spacing)).astype(int)
+    idx = np.clip(idx, 0, np.asarray(image.shape_zyx) - 1)
+    near = distance[tuple(idx.T)] < 2.0
+    assert near.mean() > 0.8

@@ -35,6 +35,12 @@ def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
     )
     assert aspect == pytest.approx(1.0, rel=0.02)
     assert sz > sx  # the demo is anisotropic, so this checks something
+    # Each view shows its plane: XY (x across, y down), ZY (z across, y down), XZ (x across, z down).
+    for graph, across, down in (("view-xy", "x", "y"), ("view-zy", "z", "y"), ("view-xz", "x", "z")):
+        titles = dash_duo.driver.execute_script(
+            f"var fl = {plot_js(graph)}._fullLayout; return [fl.xaxis.title.text, fl.yaxis.title.text];"
+        )
+        assert titles == [f"{across} (µm)", f"{down} (µm)"]
     # The path list shows the truth.
     dash_duo.wait_for_contains_text("#path-summary", "nodes", timeout=10)
     assert dash_duo.get_logs() == []
@@ -60,6 +66,10 @@ def test_click_in_xy_moves_the_xz_and_zy_slices(dash_duo, app, store):
         timeout=10,
     )
     assert readout_index(dash_duo, "xy") == store.image("demo").shape_zyx[0] // 2
+    # Each slider sits where its view's readout says.
+    for plane in ("xy", "xz", "zy"):
+        box = dash_duo.find_element(f"#view-{plane}-slider input")
+        wait_until(dash_duo, lambda b=box, p=plane: int(b.get_attribute("value")) == readout_index(dash_duo, p))
     assert dash_duo.get_logs() == []
 
 

@@ -137,15 +137,21 @@ class OrthoView:
 
 
 def register(app, views: list[OrthoView]) -> None:
-    """Wire the views: base figures from the project, cursor, slices, crosshairs."""
-    ids = [v.id for v in views]
+    """Wire the views: base figures from the project, cursor, slices, crosshairs.
+
+    ``views`` must hold one view per plane, in any order.
+    """
+    by_plane = {v.plane: v for v in views}
+    # The cursor function in assets/snt_web.js takes its arguments in this order.
+    planes = ("xy", "xz", "zy")
+    ids = [by_plane[plane].id for plane in planes]
 
     @app.callback(
         [Output(f"{i}-base", "data") for i in ids],
         Input("project", "data"),
     )
     def _base_figures(meta):
-        return [base_figure(v.plane, meta) for v in views]
+        return [base_figure(plane, meta) for plane in planes]
 
     # The cursor: one callback owns it and every slider, so that a click in one
     # view moves the other views' sliders without a circular dependency.
