@@ -96,15 +96,23 @@ def test_uploaded_traces_appear_in_path_list_and_3d(dash_duo, app, shared_data):
     assert dash_duo.get_logs() == []
 
 
-def test_corrupt_upload_shows_an_error_and_keeps_the_reconstruction(dash_duo, app, tmp_path):
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("corrupt.traces", b"\x1f\x8b\x08\x00\x00\x00\x00\x00truncated", "Could not open"),
+        # Refused in the browser, before any transfer: the test app's limit is 4 MB.
+        ("huge-stack.tif", b"\0" * (5 * 2**20), "larger than the upload limit"),
+    ],
+)
+def test_bad_upload_shows_an_error_and_keeps_the_reconstruction(dash_duo, app, tmp_path, name, content, expected):
     start(dash_duo, app)
     dash_duo.wait_for_contains_text("#path-summary", "nodes", timeout=10)
     before = dash_duo.find_element("#path-summary").text
-    bad = tmp_path / "corrupt.traces"
-    bad.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00truncated")
+    bad = tmp_path / name
+    bad.write_bytes(content)
     dash_duo.find_element("#upload input[type=file]").send_keys(str(bad))
-    dash_duo.wait_for_contains_text("#files-message", "Could not open", timeout=20)
+    dash_duo.wait_for_contains_text("#files-message", expected, timeout=20)
     message = dash_duo.find_element("#files-message").text
-    assert "corrupt.traces" in message and "Nothing was changed" in message
+    assert name in message and "Nothing was changed" in message
     assert dash_duo.find_element("#path-summary").text == before
     assert dash_duo.get_logs() == []
