@@ -8,7 +8,7 @@ IMAGE  ?=
 DATA_DIR ?= $(HOME)/.snt-web
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test bench browser clean
+.PHONY: serve test bench browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,14 @@ browser:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
 
-test: $(VENV)/.test-installed browser
+# PostgreSQL for the store tests (the fixture starts a private server on a
+# loopback port; the system service is not used).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
+test: $(VENV)/.test-installed browser postgres
 	$(BIN)/python -m pytest --headless -q
 
 bench: $(VENV)/.app-installed

@@ -104,6 +104,26 @@
     }
   };
 
+  /* A share link: project, cursor position (physical units), the XY view's
+     zoom relative to the whole plane, the first selected path. */
+  ns.shareLink = function (_clicks, cursor, meta, selectedRows) {
+    if (!meta || !cursor || !meta.shape) { return ""; }
+    var sp = meta.spacing;
+    var args = new URLSearchParams({
+      project: meta.id,
+      x: +(cursor.x * sp[2]).toFixed(4), y: +(cursor.y * sp[1]).toFixed(4), z: +(cursor.z * sp[0]).toFixed(4)
+    });
+    var host = document.getElementById("view-xy");
+    var gd = host && host.querySelector(".js-plotly-plot");
+    if (gd && gd._fullLayout && gd._fullLayout.xaxis) {
+      var r = gd._fullLayout.xaxis.range;
+      var zoom = (meta.shape[2] * sp[2]) / Math.abs(r[1] - r[0]);
+      if (zoom > 1.01) { args.set("zoom", zoom.toPrecision(3)); }
+    }
+    if (selectedRows && selectedRows.length) { args.set("path", selectedRows[0].id); }
+    return window.location.origin + window.location.pathname + "?" + args.toString();
+  };
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {snt_web: ns});
 
   /* Clicks on a slice view: Plotly reports clicks only on data points, and a

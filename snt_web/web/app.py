@@ -16,8 +16,8 @@ import dash
 from dash import dcc, html
 
 from ..store import ProjectStore
-from . import routes
-from .panels import display, files, paths
+from . import routes, sync
+from .panels import display, files, paths, share
 from .state import project_meta
 from .views import ortho, view3d
 
@@ -65,15 +65,23 @@ def create_app(
     view_3d = view3d.View3D()
 
     def layout():
-        # A function: every page load reads the project's current state.
+        # A function: every page load reads the project's current state. A
+        # share link's query (?project=&x=...) is applied by share.register.
         meta = project_meta(store, project_id)
         return html.Div(
             [
+                dcc.Location(id="url", refresh=False),
                 dcc.Store(id="project", data=meta),
                 dcc.Store(id="cursor"),
                 dcc.Store(id="display"),
+                dcc.Store(id="share"),
+                sync.layout(),
                 html.Header(
-                    [html.H1("SNT Web"), html.Span(meta["name"], id="project-name", className="snt-hint")],
+                    [
+                        html.H1("SNT Web"),
+                        html.Span(meta["name"], id="project-name", className="snt-hint"),
+                        share.layout(),
+                    ],
                     className="snt-header",
                 ),
                 html.Main(
@@ -91,6 +99,8 @@ def create_app(
         )
 
     app.layout = layout
+    sync.register(app)
+    share.register(app)
     ortho.register(app, views)
     view3d.register(app)
     display.register(app)

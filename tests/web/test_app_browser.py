@@ -116,3 +116,37 @@ def test_bad_upload_shows_an_error_and_keeps_the_reconstruction(dash_duo, app, t
     assert name in message and "Nothing was changed" in message
     assert dash_duo.find_element("#path-summary").text == before
     assert dash_duo.get_logs() == []
+
+
+def test_share_link_opens_position_zoom_and_path(dash_duo, app, store):
+    sz, sy, sx = store.image("demo").spacing
+    path_id = store.reconstruction("demo").paths[2].id
+    dash_duo.start_server(app)
+    dash_duo.driver.get(f"{dash_duo.server_url}/?project=demo&x={40 * sx}&y={30 * sy}&z={5 * sz}&zoom=4&path={path_id}")
+    dash_duo.wait_for_element("#view-xy .main-svg", timeout=20)
+    wait_until(dash_duo, lambda: readout_index(dash_duo, "xy") == 5)
+    assert readout_index(dash_duo, "zy") == 40 and readout_index(dash_duo, "xz") == 30
+    width = dash_duo.driver.execute_script(
+        f"var r = {plot_js('view-xy')}._fullLayout.xaxis.range; return Math.abs(r[1] - r[0]);"
+    )
+    nx = store.image("demo").shape_zyx[2]
+    assert width == pytest.approx(nx * sx / 4, rel=0.05)
+    select_js = "return dash_ag_grid.getApi('path-table').getSelectedRows().map(r => r.id);"
+    wait_until(dash_duo, lambda: dash_duo.driver.execute_script(select_js) == [path_id])
+    # The Share button gives the link back for the same place.
+    dash_duo.find_element("#share-button").click()
+    wait_until(dash_duo, lambda: "project=demo" in (dash_duo.find_element("#share-link").get_attribute("value") or ""))
+    link = dash_duo.find_element("#share-link").get_attribute("value")
+    assert f"path={path_id}" in link and "zoom=4" in link and f"z={5 * sz:g}" in link
+    assert dash_duo.get_logs() == []
+
+
+def test_changes_by_someone_else_appear_within_seconds(dash_duo, app, store, shared_data):
+    from snt_web.io.reconstruction import read_reconstruction
+
+    start(dash_duo, app)
+    dash_duo.wait_for_contains_text("#path-summary", "nodes", timeout=10)
+    other = read_reconstruction(shared_data / "snt" / "21dpi_contra_infra_01.swc")
+    store.set_reconstruction("demo", other, base_version=store.get("demo").version)  # another user's save
+    dash_duo.wait_for_contains_text("#path-summary", f"{other.n_nodes} nodes", timeout=6)
+    assert dash_duo.get_logs() == []

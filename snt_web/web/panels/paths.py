@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash_ag_grid as dag
-from dash import Input, Output, html
+from dash import Input, Output, State, ctx, html
 
 from ...model import SWC_TYPES, Tree
 from ..state import get_store
@@ -74,11 +74,22 @@ def register(app) -> None:
         Output("path-table", "selectedRows"),
         Output("path-summary", "children"),
         Input("project", "data"),
+        Input("share", "data"),
+        State("path-table", "selectedRows"),
     )
-    def _rows(meta):
+    def _rows(meta, share, selected):
+        """Rows for the current version; the selection survives other users' edits.
+
+        A share link, when it is opened, selects its path instead.
+        """
         if not meta:
             return [], [], ""
         tree = get_store().reconstruction(meta["id"])
+        rows = path_rows(tree)
+        if "share.data" in ctx.triggered_prop_ids:
+            wanted = {(share or {}).get("path")}
+        else:
+            wanted = {row["id"] for row in selected or ()}
         units = tree.units or "µm"
         summary = f"{len(tree.roots())} trees, {tree.n_nodes} nodes, {tree.total_length:.1f} {units}"
-        return path_rows(tree), [], summary
+        return rows, [row for row in rows if row["id"] in wanted], summary

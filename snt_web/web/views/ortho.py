@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html
 
+from ..share import zoomed_range
+
 #: Which image axis runs horizontally and vertically in each plane, and which
 #: one the plane's slider walks along.
 AXES = {"xy": ("x", "y", "z"), "xz": ("x", "z", "y"), "zy": ("z", "y", "x")}
@@ -21,7 +23,7 @@ _ARRAY_AXIS = {"z": 0, "y": 1, "x": 2}
 CROSSHAIR_COLOR = "rgba(255, 200, 0, 0.8)"
 
 
-def base_figure(plane: str, meta: dict | None) -> dict:
+def base_figure(plane: str, meta: dict | None, cursor: dict | None = None, zoom: float | None = None) -> dict:
     """The figure of an empty view of ``plane`` for the project described by ``meta``.
 
     Parameters
@@ -30,6 +32,10 @@ def base_figure(plane: str, meta: dict | None) -> dict:
     meta : dict or None
         The ``project`` store (see :func:`snt_web.web.state.project_meta`);
         None when the project has no image.
+    cursor : dict, optional
+        Voxel ``{z, y, x}`` to centre a zoomed view on (a share link's position).
+    zoom : float, optional
+        Magnification relative to the whole plane (a share link's zoom).
 
     Returns
     -------
@@ -60,11 +66,15 @@ def base_figure(plane: str, meta: dict | None) -> dict:
         # are index * spacing (SNT's convention), so centres land on indices.
         extent[name] = (-0.5 * step, (meta["shape"][i] - 0.5) * step)
     (h0, h1), (v0, v1) = extent[h], extent[v]
+    h_range, v_range = [h0, h1], [v0, v1]
+    if zoom and cursor:
+        h_range = zoomed_range(h0, h1, cursor[h] * meta["spacing"][_ARRAY_AXIS[h]], zoom)
+        v_range = zoomed_range(v0, v1, cursor[v] * meta["spacing"][_ARRAY_AXIS[v]], zoom)
     grid = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
-    layout["xaxis"] = {**grid, "range": [h0, h1], "title": {"text": f"{h} ({units})"}}
+    layout["xaxis"] = {**grid, "range": h_range, "title": {"text": f"{h} ({units})"}}
     layout["yaxis"] = {
         **grid,
-        "range": [v1, v0],
+        "range": v_range[::-1],
         "scaleanchor": "x",
         "scaleratio": 1,
         "title": {"text": f"{v} ({units})"},
@@ -149,9 +159,12 @@ def register(app, views: list[OrthoView]) -> None:
     @app.callback(
         [Output(f"{i}-base", "data") for i in ids],
         Input("project", "data"),
+        State("cursor", "data"),
+        State("share", "data"),
     )
-    def _base_figures(meta):
-        return [base_figure(plane, meta) for plane in planes]
+    def _base_figures(meta, cursor, share):
+        zoom = (share or {}).get("zoom")
+        return [base_figure(plane, meta, cursor, zoom) for plane in planes]
 
     # The cursor: one callback owns it and every slider, so that a click in one
     # view moves the other views' sliders without a circular dependency.

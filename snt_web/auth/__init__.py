@@ -1,0 +1,1 @@
+"""Accounts, roles and permissions (pure: no Flask, no Dash)."""

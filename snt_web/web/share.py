@@ -1,0 +1,73 @@
+"""Share links: a URL that opens a project at a position, zoom and selected path.
+
+``/?project=ID&x=12.5&y=40&z=3&zoom=4&path=7`` — x, y, z in the image's
+physical unit (µm for a calibrated image), as everywhere at our boundaries;
+``zoom`` is the magnification of the slice views relative to the whole image;
+``path`` a path id to select. Every parameter is optional; bad values are
+ignored rather than breaking the page.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+
+def _number(args, key: str) -> float | None:
+    try:
+        value = float(args.get(key))
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_share_args(args, meta: dict) -> dict:
+    """Cursor, zoom and path from a share link's query arguments.
+
+    Parameters
+    ----------
+    args : mapping
+        Query arguments (``flask.request.args`` or a dict of strings).
+    meta : dict
+        The project's ``project`` store (shape and spacing in z, y, x).
+
+    Returns
+    -------
+    dict
+        ``cursor``: ``{z, y, x, key}`` in voxel indices, clipped to the image,
+        or None; ``zoom``: float >= 1 or None; ``path``: int or None.
+    """
+    out = {"cursor": None, "zoom": None, "path": None}
+    shape, spacing = meta.get("shape"), meta.get("spacing")
+    position = [_number(args, k) for k in ("z", "y", "x")]
+    if shape and all(v is not None for v in position):
+        out["cursor"] = {
+            axis: int(min(max(round(value / step), 0), n - 1))
+            for axis, value, step, n in zip("zyx", position, spacing, shape)
+        }
+        out["cursor"]["key"] = f"{meta['id']}-{meta['image_revision']}"
+    zoom = _number(args, "zoom")
+    if zoom is not None and zoom >= 1:
+        out["zoom"] = min(zoom, 1000.0)
+    path = _number(args, "path")
+    if path is not None and path == int(path):
+        out["path"] = int(path)
+    return out
+
+
+def share_query(project_id: str, position_xyz, zoom: float | None = None, path: int | None = None) -> str:
+    """The query string of a share link (the browser builds the same in ``assets/snt_web.js``)."""
+    x, y, z = position_xyz
+    args = {"project": project_id, "x": f"{x:g}", "y": f"{y:g}", "z": f"{z:g}"}
+    if zoom:
+        args["zoom"] = f"{zoom:.3g}"
+    if path is not None:
+        args["path"] = str(path)
+    return "?" + urlencode(args)
+
+
+def zoomed_range(lo: float, hi: float, centre: float, zoom: float) -> list[float]:
+    """An axis range ``zoom`` times narrower than ``[lo, hi]``, centred on ``centre`` and kept inside."""
+    width = (hi - lo) / zoom
+    start = min(max(centre - width / 2, lo), hi - width)
+    return [start, start + width]
