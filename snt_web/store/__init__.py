@@ -1,6 +1,9 @@
-"""Server-side state: projects, their images and reconstructions, versioned."""
+"""Server-side state: projects, reconstructions and history, accounts, in a database."""
 
+from .accounts import LOCAL_USER, Accounts, User
 from .projects import (
+    HistoryEntry,
+    ProjectExistsError,
     ProjectNotFoundError,
     ProjectRecord,
     ProjectStore,
@@ -9,5 +12,7 @@ from .projects import (
 )
 from .startup import DEMO_PROJECT, open_startup_project
 
-__all__ = ["ProjectStore", "ProjectRecord", "StoreError", "StaleVersionError", "ProjectNotFoundError",
-           "open_startup_project", "DEMO_PROJECT"]
+__all__ = [
+    "ProjectStore", "ProjectRecord", "HistoryEntry", "StoreError", "StaleVersionError", "ProjectNotFoundError",
+    "ProjectExistsError", "Accounts", "User", "LOCAL_USER", "open_startup_project", "DEMO_PROJECT",
+]

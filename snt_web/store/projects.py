@@ -1,36 +1,39 @@
-"""The project store: server-side state of every project, on disk.
+"""The project store: server-side state of every project, in a database.
 
-A project is a folder under ``<data_dir>/projects/<id>/`` holding
-``project.json`` (metadata and the version counter), the reconstruction as a
-gzipped SNT ``.traces`` file (it keeps every path attribute SWC drops), and an
-uploaded image when the image was not opened from a file in place.
+A project is a row of ``snt_projects`` with a version counter, its history
+(one row per version: user, time, action, summary), its reconstructions (one
+gzipped SNT ``.traces`` per version that changed it, so any version can be read
+back and restored) and attachments. Images stay files: opened where they are,
+or uploaded into ``<data_dir>/projects/<id>/``.
 
-Every write names the version it was based on and is refused with
-:class:`StaleVersionError` when the project moved on since, so that several
-users (and several server processes) can share a project without silently
-overwriting each other. Writes are atomic (temp file + rename) and serialised
-across processes by an ``flock`` on the project's lock file.
+Every write names the version it was based on. The check and the write are one
+conditional ``UPDATE ... WHERE version = base`` inside one transaction, so a
+write based on a stale version is refused with :class:`StaleVersionError`
+whatever process or machine made the other write, and a committed write is
+durable (SQLite ``synchronous=FULL``, PostgreSQL's WAL).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
+import gzip
 import re
 import secrets
 import time
 from collections import OrderedDict
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import and_, exc, insert, select, update
 
 from ..io.atomic import atomic_write
 from ..io.image import Image
-from ..io.reconstruction import read_reconstruction, write_reconstruction
 from ..io.tiff import read_image
+from ..io.traces import format_traces, parse_traces_bytes
 from ..model import Tree
+from . import database as db
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ATTACHMENT_KINDS = ("seeds", "warnings", "probability-map")
 
 
 class StoreError(Exception):
@@ -63,90 +66,93 @@ class StaleVersionError(StoreError):
 
 @dataclass
 class ProjectRecord:
-    """What ``project.json`` holds."""
+    """A project's current state, as the ``snt_projects`` row holds it."""
 
     id: str
     name: str
-    version: int = 0
-    image_path: str | None = None
-    image_name: str | None = None
-    image_revision: int = 0
-    reconstruction_file: str | None = None
-    created: float = field(default_factory=time.time)
-    updated: float = field(default_factory=time.time)
+    version: int
+    image_path: str | None
+    image_name: str | None
+    image_revision: int
+    created: float
+    updated: float
+    tree_version: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change: the version it made, who, when, what."""
+
+    version: int
+    user: str | None
+    time: float
+    action: str
+    summary: str
+    undoes: int | None = None
 
 
 class ProjectStore:
-    """Projects under a data directory.
+    """Projects under a data directory, their state in a database.
 
     Parameters
     ----------
     data_dir : path-like
-        Root folder (``--data-dir``; ``~/.snt-web`` by default).
+        Root folder (``--data-dir``; ``~/.snt-web`` by default) for images,
+        ``files/`` and the default SQLite database.
+    database_url : str, optional
+        SQLAlchemy URL; ``sqlite:///<data_dir>/snt-web.db`` by default, or e.g.
+        ``postgresql+psycopg://user@host/db`` for several app servers.
     cache_size : int
-        Images and reconstructions kept open per process, least recently used
-        dropped first. Cache keys include the version, so a cache can never
-        serve state that another process has replaced.
+        Images and reconstructions kept per process, least recently used
+        dropped first. Keys include versions, so no process serves stale state.
     """
 
-    def __init__(self, data_dir, cache_size: int = 4):
+    def __init__(self, data_dir, database_url: str | None = None, cache_size: int = 4):
         self.data_dir = Path(data_dir).expanduser()
         self.projects_dir = self.data_dir / "projects"
         self.files_dir = self.data_dir / "files"
         self.projects_dir.mkdir(parents=True, exist_ok=True)
         self.files_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url or f"sqlite:///{self.data_dir / 'snt-web.db'}"
+        self.engine = db.make_engine(self.database_url)
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
 
     # --- records ----------------------------------------------------------
-    def _dir(self, project_id: str) -> Path:
-        if not _ID.match(project_id or ""):
+    @staticmethod
+    def _check_id(project_id: str) -> str:
+        if not isinstance(project_id, str) or not _ID.match(project_id):
             raise ProjectNotFoundError(project_id)
-        return self.projects_dir / project_id
+        return project_id
+
+    def _dir(self, project_id: str) -> Path:
+        return self.projects_dir / self._check_id(project_id)
 
     def get(self, project_id: str) -> ProjectRecord:
         """The current record of a project."""
-        try:
-            meta = json.loads((self._dir(project_id) / "project.json").read_text("utf-8"))
-        except FileNotFoundError:
-            raise ProjectNotFoundError(project_id) from None
-        return ProjectRecord(**meta)
+        self._check_id(project_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.projects).where(db.projects.c.id == project_id)).mappings().first()
+        if row is None:
+            raise ProjectNotFoundError(project_id)
+        return ProjectRecord(**row)
 
-    def list(self) -> list[ProjectRecord]:
-        """All projects, most recently updated first."""
-        records = [self.get(d.name) for d in self.projects_dir.iterdir() if (d / "project.json").exists()]
-        return sorted(records, key=lambda r: r.updated, reverse=True)
+    def list(self, user: str | None = None) -> list[ProjectRecord]:
+        """Projects, most recently updated first; with ``user``, those they may see."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(db.projects).order_by(db.projects.c.updated.desc())).mappings().all()
+        records = [ProjectRecord(**row) for row in rows]
+        if user is None:
+            return records
+        from .accounts import Accounts
 
-    def _write_record(self, record: ProjectRecord) -> None:
-        with atomic_write(self._dir(record.id) / "project.json", "w") as fh:
-            json.dump(asdict(record), fh, indent=1)
-
-    @contextmanager
-    def _locked(self, project_id: str):
-        folder = self._dir(project_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield folder
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    @contextmanager
-    def _write(self, project_id: str, base_version: int | None):
-        """Lock, check the version, yield the record to change, bump and save it."""
-        with self._locked(project_id):
-            record = self.get(project_id)
-            if base_version is not None and base_version != record.version:
-                raise StaleVersionError(project_id, base_version, record.version)
-            yield record
-            record.version += 1
-            record.updated = time.time()
-            self._write_record(record)
+        accounts = Accounts(self)
+        return [r for r in records if accounts.role_of(r.id, user) is not None]
 
     # --- create -------------------------------------------------------------
     def create(
-        self, name: str, *, project_id: str | None = None, image_path=None, tree: Tree | None = None
+        self, name: str, *, project_id: str | None = None, image_path=None, tree: Tree | None = None,
+        user: str | None = None,
     ) -> ProjectRecord:
         """Create a project, optionally opening an image file in place.
 
@@ -159,20 +165,30 @@ class ProjectStore:
         image_path : path-like, optional
             An image file to open where it is (it is not copied).
         tree : Tree, optional
-            An initial reconstruction.
+            An initial reconstruction (version 1).
+        user : str, optional
+            The creator, who becomes the project's owner.
         """
-        project_id = project_id or secrets.token_hex(6)
-        with self._locked(project_id) as folder:
-            if (folder / "project.json").exists():
-                raise ProjectExistsError(f"project {project_id!r} exists already")
-            record = ProjectRecord(id=project_id, name=name)
-            if image_path is not None:
-                record.image_path = str(Path(image_path).resolve())
-                record.image_name = Path(image_path).name
-                record.image_revision = 1
-            self._write_record(record)
+        project_id = self._check_id(project_id or secrets.token_hex(6))
+        now = time.time()
+        image = None if image_path is None else Path(image_path).resolve()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(db.projects).values(
+                        id=project_id, name=name, version=0, tree_version=None,
+                        image_path=None if image is None else str(image),
+                        image_name=None if image is None else image.name,
+                        image_revision=0 if image is None else 1, created=now, updated=now,
+                    )
+                )
+                if user is not None:
+                    conn.execute(insert(db.members).values(project_id=project_id, user=user, role="owner"))
+        except exc.IntegrityError:
+            raise ProjectExistsError(f"project {project_id!r} exists already") from None
         if tree is not None:
-            self.set_reconstruction(project_id, tree, base_version=0)
+            self.set_reconstruction(project_id, tree, base_version=0, user=user, action="create",
+                                    summary=_tree_summary("created with", tree))
         return self.get(project_id)
 
     def open_or_create(self, project_id: str, name: str, **kwargs) -> ProjectRecord:
@@ -190,6 +206,45 @@ class ProjectStore:
         except ProjectExistsError:
             return self.get(project_id)
 
+    # --- the one write path ----------------------------------------------------
+    def _commit(self, project_id, base_version, *, user, action, summary, tree=None, undoes=None,
+                record_changes=None, extra=None) -> ProjectRecord:
+        """Check the version, bump it, record history (and a tree), in one transaction."""
+        now = time.time()
+        blob = None if tree is None else gzip.compress(format_traces(tree).encode("utf-8"), mtime=0)
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                select(db.projects.c.version).where(db.projects.c.id == self._check_id(project_id))
+            ).scalar()
+            if current is None:
+                raise ProjectNotFoundError(project_id)
+            base = current if base_version is None else base_version
+            changes = dict(record_changes or {}, version=base + 1, updated=now)
+            if blob is not None:
+                changes["tree_version"] = base + 1
+            done = conn.execute(
+                update(db.projects)
+                .where(and_(db.projects.c.id == project_id, db.projects.c.version == base))
+                .values(**changes)
+            )
+            if done.rowcount != 1:
+                raise StaleVersionError(project_id, base, current)
+            conn.execute(
+                insert(db.history).values(
+                    project_id=project_id, version=base + 1, user=user, time=now, action=action,
+                    summary=summary, changed_tree=int(blob is not None), undoes=undoes,
+                )
+            )
+            if blob is not None:
+                conn.execute(insert(db.trees).values(project_id=project_id, version=base + 1, data=blob))
+            if extra is not None:
+                extra(conn, base + 1)
+            # Read back inside the transaction: after it, another writer may
+            # already have moved the project on, and the caller must learn the
+            # version *its* write made.
+            row = conn.execute(select(db.projects).where(db.projects.c.id == project_id)).mappings().first()
+        return ProjectRecord(**row)
+
     # --- image ----------------------------------------------------------------
     def image(self, project_id: str) -> Image | None:
         """The project's image (memory-mapped where possible), or None."""
@@ -197,16 +252,18 @@ class ProjectStore:
         if record.image_path is None:
             return None
         key = ("image", project_id, record.image_revision)
-        path = self._resolve(record, record.image_path)
+        path = Path(record.image_path)
+        path = path if path.is_absolute() else self._dir(project_id) / path
         return self._cached(key, lambda: read_image(path, name=record.image_name))
 
-    def set_image_path(self, project_id: str, path, *, base_version: int | None) -> ProjectRecord:
+    def set_image_path(self, project_id: str, path, *, base_version: int | None, user: str | None = None):
         """Make an image file, opened where it is, the project's image."""
         path = Path(path).resolve()
         read_image(path)  # refuse an unreadable file before touching the project
-        return self._replace_image(project_id, str(path), base_version)
+        return self._replace_image(project_id, str(path), path.name, base_version, user)
 
-    def set_image_bytes(self, project_id: str, data: bytes, filename: str, *, base_version: int | None) -> ProjectRecord:
+    def set_image_bytes(self, project_id: str, data: bytes, filename: str, *, base_version: int | None,
+                        user: str | None = None) -> ProjectRecord:
         """Store an uploaded image file in the project and make it current.
 
         The bytes are kept as uploaded (no re-encoding), under a name of our
@@ -220,44 +277,141 @@ class ProjectStore:
             fh.write(data)
         try:
             read_image(target, name=filename)
-            return self._replace_image(project_id, name, base_version, display_name=filename)
+            return self._replace_image(project_id, name, filename, base_version, user)
         except BaseException:
             target.unlink(missing_ok=True)
             raise
 
-    def _replace_image(self, project_id, image_path, base_version, display_name=None) -> ProjectRecord:
-        with self._write(project_id, base_version) as record:
-            previous = record.image_path
-            record.image_path = image_path
-            record.image_name = display_name or Path(image_path).name
-            record.image_revision += 1
+    def _replace_image(self, project_id, image_path, display_name, base_version, user) -> ProjectRecord:
+        previous = self.get(project_id)
+        record = self._commit(
+            project_id, base_version, user=user, action="set image", summary=f"opened image {display_name}",
+            record_changes={
+                "image_path": image_path, "image_name": display_name,
+                "image_revision": previous.image_revision + 1,
+            },
+        )
         # Only a superseded upload is deleted, never a file opened in place. A
         # process that still maps it keeps reading it until it lets go (POSIX).
-        if previous and not Path(previous).is_absolute():
-            (self._dir(project_id) / previous).unlink(missing_ok=True)
-        return self.get(project_id)
+        if previous.image_path and not Path(previous.image_path).is_absolute():
+            (self._dir(project_id) / previous.image_path).unlink(missing_ok=True)
+        return record
 
     # --- reconstruction -------------------------------------------------------
-    def reconstruction(self, project_id: str) -> Tree:
-        """The project's reconstruction (an empty Tree if there is none yet)."""
+    def reconstruction(self, project_id: str, version: int | None = None) -> Tree:
+        """The reconstruction now, or as it was at ``version`` (empty if none yet)."""
         record = self.get(project_id)
-        if record.reconstruction_file is None:
+        at = record.version if version is None else int(version)
+        with self.engine.connect() as conn:
+            tree_version = conn.execute(
+                select(db.trees.c.version)
+                .where(and_(db.trees.c.project_id == project_id, db.trees.c.version <= at))
+                .order_by(db.trees.c.version.desc())
+                .limit(1)
+            ).scalar()
+        if tree_version is None:
             return Tree()
-        key = ("tree", project_id, record.version, record.reconstruction_file)
-        return self._cached(
-            key, lambda: read_reconstruction(self._dir(project_id) / record.reconstruction_file)
-        )
+        return self._cached(("tree", project_id, tree_version), lambda: self._load_tree(project_id, tree_version))
 
-    def set_reconstruction(self, project_id: str, tree: Tree, *, base_version: int | None) -> ProjectRecord:
+    def _load_tree(self, project_id: str, version: int) -> Tree:
+        with self.engine.connect() as conn:
+            blob = conn.execute(
+                select(db.trees.c.data).where(and_(db.trees.c.project_id == project_id, db.trees.c.version == version))
+            ).scalar()
+        return parse_traces_bytes(bytes(blob), f"{project_id} version {version}")
+
+    def set_reconstruction(self, project_id: str, tree: Tree, *, base_version: int | None, user: str | None = None,
+                           action: str = "set reconstruction", summary: str = "") -> ProjectRecord:
         """Replace the reconstruction; ``base_version`` is the version the edit started from."""
-        with self._write(project_id, base_version) as record:
-            # A new file per version, never overwritten: a reader holding an
-            # older record still finds its file, and earlier versions stay
-            # available for history and restore.
-            name = f"reconstruction-{record.version + 1}.traces"
-            write_reconstruction(tree, self._dir(project_id) / name)
-            record.reconstruction_file = name
-        return self.get(project_id)
+        return self._commit(project_id, base_version, user=user, action=action,
+                            summary=summary or _tree_summary("set", tree), tree=tree)
+
+    # --- history ----------------------------------------------------------------
+    def history(self, project_id: str, limit: int | None = None) -> list[HistoryEntry]:
+        """Changes, newest first."""
+        self.get(project_id)
+        query = (
+            select(db.history.c.version, db.history.c.user, db.history.c.time, db.history.c.action,
+                   db.history.c.summary, db.history.c.undoes)
+            .where(db.history.c.project_id == project_id)
+            .order_by(db.history.c.version.desc())
+        )
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [HistoryEntry(**row) for row in conn.execute(query).mappings()]
+
+    def restore(self, project_id: str, version: int, *, base_version: int | None, user: str | None = None):
+        """A new version whose reconstruction is the one of ``version``."""
+        if not 0 <= version <= self.get(project_id).version:
+            raise StoreError(f"project {project_id!r} has no version {version}")
+        tree = self.reconstruction(project_id, version)
+        return self._commit(project_id, base_version, user=user, action="restore",
+                            summary=f"restored the reconstruction of version {version}", tree=tree)
+
+    def undo(self, project_id: str, user: str | None, *, base_version: int | None) -> ProjectRecord:
+        """Revert ``user``'s most recent change to the reconstruction not undone yet.
+
+        Undo is per user: it is refused once anyone else has changed the
+        project since, so it never silently throws away someone's work.
+        """
+        entries = self._history_rows(project_id)
+        undone = {e["undoes"] for e in entries if e["undoes"] is not None}
+        for entry in entries:
+            if entry["undoes"] is not None and entry["user"] == user:
+                continue  # an earlier undo of this user's: look further back
+            if entry["user"] != user:
+                raise StoreError(
+                    f"cannot undo: {entry['user'] or 'someone'} changed project {project_id!r} since "
+                    f"(version {entry['version']}: {entry['summary']})"
+                )
+            if entry["version"] in undone or not entry["changed_tree"]:
+                continue
+            tree = self.reconstruction(project_id, entry["version"] - 1)
+            return self._commit(project_id, base_version, user=user, action="undo",
+                                summary=f"undid version {entry['version']}: {entry['summary']}", tree=tree,
+                                undoes=entry["version"])
+        raise StoreError(f"nothing to undo for {user or 'you'} in project {project_id!r}")
+
+    def _history_rows(self, project_id):
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(db.history).where(db.history.c.project_id == project_id).order_by(db.history.c.version.desc())
+            ).mappings().all()
+
+    # --- attachments ------------------------------------------------------------
+    def put_attachment(self, project_id: str, kind: str, name: str, data: bytes, *, base_version: int | None,
+                       user: str | None = None) -> ProjectRecord:
+        """Store pipeline output (seeds, warnings, a probability map) with the project."""
+        if kind not in ATTACHMENT_KINDS:
+            raise StoreError(f"unknown attachment kind {kind!r}; one of {', '.join(ATTACHMENT_KINDS)}")
+        name = Path(str(name)).name[:255] or kind  # a label, never a path
+
+        def write(conn, version):
+            table = db.attachments
+            key = and_(table.c.project_id == project_id, table.c.kind == kind, table.c.name == name)
+            conn.execute(table.delete().where(key))
+            conn.execute(insert(table).values(project_id=project_id, kind=kind, name=name, data=data, version=version))
+
+        return self._commit(project_id, base_version, user=user, action="put attachment",
+                            summary=f"added {kind} {name!r} ({len(data)} bytes)", extra=write)
+
+    def attachments(self, project_id: str) -> list[tuple[str, str, int, int]]:
+        """``(kind, name, size, version)`` of each attachment."""
+        t = db.attachments
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.kind, t.c.name, t.c.data, t.c.version).where(t.c.project_id == project_id))
+            return [(r.kind, r.name, len(r.data), r.version) for r in rows]
+
+    def attachment(self, project_id: str, kind: str, name: str) -> bytes:
+        t = db.attachments
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                select(t.c.data).where(and_(t.c.project_id == project_id, t.c.kind == kind, t.c.name == name))
+            ).scalar()
+        if data is None:
+            raise StoreError(f"project {project_id!r} has no {kind} {name!r}")
+        return bytes(data)
 
     # --- data-directory files -------------------------------------------------
     def list_files(self, extensions) -> list[str]:
@@ -273,10 +427,6 @@ class ProjectStore:
         return candidate
 
     # --- helpers --------------------------------------------------------------
-    def _resolve(self, record: ProjectRecord, name: str) -> Path:
-        path = Path(name)
-        return path if path.is_absolute() else self._dir(record.id) / path
-
     def _cached(self, key, load):
         if key in self._cache:
             self._cache.move_to_end(key)
@@ -286,3 +436,7 @@ class ProjectStore:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return value
+
+
+def _tree_summary(verb: str, tree: Tree) -> str:
+    return f"{verb} {len(tree)} paths, {tree.n_nodes} nodes"

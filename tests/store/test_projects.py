@@ -1,5 +1,3 @@
-import json
-
 import numpy as np
 import pytest
 
@@ -14,11 +12,6 @@ def _tree(n_paths=2):
     for k in range(1, n_paths):
         paths.append(Path(k, np.c_[np.full(4, 2.0), np.arange(1.0, 5.0), np.zeros(4)], parent_id=0, branch_index=2))
     return Tree(paths, spacing_xyz=(0.5, 0.5, 2.0))
-
-
-@pytest.fixture
-def store(tmp_path):
-    return ProjectStore(tmp_path / "data")
 
 
 def test_create_and_read_back_a_reconstruction(store, demo_files):
@@ -43,21 +36,20 @@ def test_a_write_from_a_stale_version_is_refused_and_loses_nothing(store):
     assert store.get("p1").version == 1
 
 
-def test_a_crash_while_saving_keeps_the_previous_version(store, monkeypatch):
+def test_a_failed_write_keeps_the_previous_version(store, monkeypatch):
     store.create("p", project_id="p1")
     store.set_reconstruction("p1", _tree(2), base_version=0)
 
-    def crash(tree, path):
-        path.write_bytes(b"half a file")
+    def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(projects_module, "write_reconstruction", crash)
+    monkeypatch.setattr(projects_module, "format_traces", crash)
     with pytest.raises(OSError):
         store.set_reconstruction("p1", _tree(4), base_version=1)
-    fresh = ProjectStore(store.data_dir)  # as a restarted server would see it
+    fresh = ProjectStore(store.data_dir, database_url=store.database_url)  # as a restarted server sees it
     assert fresh.get("p1").version == 1
     assert len(fresh.reconstruction("p1")) == 2
-    assert json.loads((store.projects_dir / "p1" / "project.json").read_text())["version"] == 1
+    assert [h.version for h in fresh.history("p1")] == [1]
 
 
 def test_corrupt_image_upload_changes_nothing(store, demo_files):
@@ -68,6 +60,7 @@ def test_corrupt_image_upload_changes_nothing(store, demo_files):
     assert "broken.tif" in str(err.value)
     record = store.get("p1")
     assert record.version == 0 and record.image_path == str(image_path.resolve())
+    assert store.history("p1") == []
     assert [p.name for p in (store.projects_dir / "p1").glob("upload-*")] == []
 
 
