@@ -1,4 +1,4 @@
-"""Command line: ``snt-web serve | info | convert | demo-data``.
+"""Command line: ``snt-web serve | info | convert | demo-data | user | member``.
 
 Bad input ends with exit code 2 and one line on stderr naming the file and the
 problem, never a traceback.
@@ -7,7 +7,9 @@ problem, never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -66,19 +68,141 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def _store(args):
+    from .store import ProjectStore
+
+    return ProjectStore(Path(args.data_dir).expanduser(), os.environ.get("SNT_WEB_DATABASE_URL") or None)
+
+
 def cmd_serve(args) -> int:
-    from .store import ProjectStore, open_startup_project
+    from .store import Accounts, open_startup_project
     from .web.app import create_app
+    from .web.auth import AuthConfig, AuthConfigError, auth_mode_for
 
     if args.image is not None:
         _existing_file(args.image)
-    data_dir = Path(args.data_dir).expanduser()
-    store = ProjectStore(data_dir)
+    store = _store(args)
+    try:
+        mode = auth_mode_for(args.host, Accounts(store).has_users(), args.demo_readonly)
+    except AuthConfigError as err:
+        raise CLIError(str(err)) from None
     project_id = open_startup_project(store, args.image)
-    app = create_app(store, project_id)
-    print(f"SNT Web: http://{args.host}:{args.port}  (data in {data_dir})", flush=True)
+    app = create_app(store, project_id, auth=AuthConfig(mode=mode, secure_cookies=args.secure_cookies))
+    print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir})", flush=True)
     app.run(host=args.host, port=args.port, debug=False)
     return 0
+
+
+def _read_password(args, prompt: str = "Password: ") -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(prompt)
+        if getpass.getpass("Repeat: ") != password:
+            raise CLIError("the passwords differ")
+    return password
+
+
+def _accounts(args):
+    from .store import Accounts
+
+    return Accounts(_store(args))
+
+
+def cmd_user_add(args) -> int:
+    accounts = _accounts(args)
+    try:
+        user = accounts.add_user(args.name, _read_password(args), role=args.role)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    print(f"added {user.name} ({user.role})")
+    return 0
+
+
+def cmd_user_passwd(args) -> int:
+    accounts = _accounts(args)
+    if accounts.user(args.name) is None:
+        raise CLIError(f"no user {args.name!r}")
+    try:
+        accounts.set_password(args.name, _read_password(args, "New password: "))
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    print(f"password of {args.name} changed")
+    return 0
+
+
+def cmd_user_token(args) -> int:
+    try:
+        token = _accounts(args).create_token(args.name, args.label)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    print(token)
+    print("Keep this token: it is shown only once.", file=sys.stderr)
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    for user in _accounts(args).users():
+        print(f"{user.name}\t{user.role}")
+    return 0
+
+
+def cmd_user_remove(args) -> int:
+    try:
+        _accounts(args).remove_user(args.name)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    print(f"removed {args.name}")
+    return 0
+
+
+def cmd_member_set(args) -> int:
+    from .store import StoreError
+
+    role = None if args.role == "none" else args.role
+    accounts = _accounts(args)
+    try:
+        accounts.store.get(args.project)
+        accounts.set_member(args.project, args.name, role)
+    except (ValueError, StoreError) as err:
+        raise CLIError(str(err)) from None
+    print(f"{args.name} is {role} of {args.project}" if role else f"{args.name} removed from {args.project}")
+    return 0
+
+
+def _add_account_commands(sub) -> None:
+    from .auth.roles import ROLES
+
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
+                          help="where projects live (default ~/.snt-web; SNT_WEB_DATABASE_URL names another database)")
+    password = argparse.ArgumentParser(add_help=False)
+    password.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+
+    user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", parents=[data_dir, password], help="add an account")
+    add.add_argument("name")
+    add.add_argument("--role", default="annotator", choices=ROLES,
+                     help="site role, for projects the user is not a member of (default annotator)")
+    add.set_defaults(func=cmd_user_add)
+    passwd = user.add_parser("passwd", parents=[data_dir, password], help="change a password")
+    passwd.add_argument("name")
+    passwd.set_defaults(func=cmd_user_passwd)
+    token = user.add_parser("token", parents=[data_dir], help="make an API token (printed once)")
+    token.add_argument("name")
+    token.add_argument("--label", default="")
+    token.set_defaults(func=cmd_user_token)
+    user.add_parser("list", parents=[data_dir], help="list accounts").set_defaults(func=cmd_user_list)
+    remove = user.add_parser("remove", parents=[data_dir], help="remove an account and its tokens")
+    remove.add_argument("name")
+    remove.set_defaults(func=cmd_user_remove)
+
+    member = sub.add_parser("member", help="project membership").add_subparsers(dest="member_command", required=True)
+    mset = member.add_parser("set", parents=[data_dir], help="give a user a role on a project ('none' removes)")
+    mset.add_argument("project")
+    mset.add_argument("name")
+    mset.add_argument("role", choices=[*ROLES, "none"])
+    mset.set_defaults(func=cmd_member_set)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="where projects live (default ~/.snt-web)")
+    serve.add_argument("--demo-readonly", action="store_true",
+                       help="a public read-only demo: anonymous visitors may look, nobody may write")
+    serve.add_argument("--secure-cookies", action="store_true", help="send cookies over HTTPS only")
     serve.set_defaults(func=cmd_serve)
+
+    _add_account_commands(sub)
 
     info = sub.add_parser("info", help="print JSON facts about an image or a reconstruction")
     info.add_argument("file")

@@ -1,12 +1,12 @@
 """Server-side state: projects, reconstructions and history, accounts, in a database."""
 
 from .accounts import LOCAL_USER, Accounts, User
-from .projects import (
+from .projects import ProjectStore
+from .records import (
     HistoryEntry,
     ProjectExistsError,
     ProjectNotFoundError,
     ProjectRecord,
-    ProjectStore,
     StaleVersionError,
     StoreError,
 )

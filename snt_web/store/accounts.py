@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import and_, delete, exc, func, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,9 +24,16 @@ LOCAL_USER = "local"
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MIN_PASSWORD = 8
-# Checked against when the user does not exist, so that a wrong name costs
-# as much time as a wrong password and names cannot be probed by timing.
-_DUMMY_HASH = generate_password_hash("not a password of anyone's")
+#: Login failures are kept this long (seconds); throttling windows are shorter.
+FORGET_FAILURES_S = 24 * 3600
+
+
+@cache
+def _dummy_hash() -> str:
+    # Checked against when the user does not exist, so that a wrong name costs
+    # as much time as a wrong password and names cannot be probed by timing.
+    # Made on first use: an scrypt hash would slow every import of the store.
+    return generate_password_hash("not a password of anyone's")
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class Accounts:
         check_role(role)
         self._check_password(password)
         try:
-            with self.engine.begin() as conn:
+            with db.transaction(self.engine) as conn:
                 conn.execute(insert(db.users).values(
                     name=name, password_hash=generate_password_hash(password), role=role, created=time.time()))
         except exc.IntegrityError:
@@ -68,7 +76,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str) -> None:
         self._check_password(password)
-        with self.engine.begin() as conn:
+        with db.transaction(self.engine) as conn:
             done = conn.execute(update(db.users).where(db.users.c.name == name)
                                 .values(password_hash=generate_password_hash(password)))
         if done.rowcount != 1:
@@ -76,7 +84,7 @@ class Accounts:
 
     def set_role(self, name: str, role: str) -> None:
         check_role(role)
-        with self.engine.begin() as conn:
+        with db.transaction(self.engine) as conn:
             conn.execute(update(db.users).where(db.users.c.name == name).values(role=role))
 
     def user(self, name: str) -> User | None:
@@ -96,7 +104,7 @@ class Accounts:
             return bool(conn.execute(select(func.count()).select_from(db.users)).scalar())
 
     def remove_user(self, name: str) -> None:
-        with self.engine.begin() as conn:
+        with db.transaction(self.engine) as conn:
             conn.execute(delete(db.tokens).where(db.tokens.c.user == name))
             conn.execute(delete(db.members).where(db.members.c.user == name))
             done = conn.execute(delete(db.users).where(db.users.c.name == name))
@@ -106,7 +114,7 @@ class Accounts:
     def verify_password(self, name: str, password: str) -> User | None:
         with self.engine.connect() as conn:
             stored = conn.execute(select(db.users.c.password_hash).where(db.users.c.name == name)).scalar()
-        ok = check_password_hash(stored or _DUMMY_HASH, password or "")
+        ok = check_password_hash(stored or _dummy_hash(), password or "")
         return self.user(name) if ok and stored else None
 
     # --- tokens -------------------------------------------------------------------
@@ -115,7 +123,7 @@ class Accounts:
         if self.user(name) is None:
             raise ValueError(f"no user {name!r}")
         token = secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
+        with db.transaction(self.engine) as conn:
             conn.execute(insert(db.tokens).values(digest=_digest(token), user=name, label=label, created=time.time()))
         return token
 
@@ -127,22 +135,38 @@ class Accounts:
         return self.user(name) if name else None
 
     def revoke_tokens(self, name: str) -> None:
-        with self.engine.begin() as conn:
+        with db.transaction(self.engine) as conn:
             conn.execute(delete(db.tokens).where(db.tokens.c.user == name))
 
     # --- members and roles -----------------------------------------------------------
-    def set_member(self, project_id: str, name: str, role: str | None) -> None:
-        """Give ``name`` ``role`` on the project (None removes them)."""
-        self.store.get(project_id)
+    def set_member(self, project_id: str, name: str, role: str | None, *, base_version: int | None = None,
+                   by: str | None = None):
+        """Give ``name`` ``role`` on the project (None removes them), as a new project version.
+
+        Parameters
+        ----------
+        base_version : int, optional
+            The version the change was based on (None: the current one).
+        by : str, optional
+            Who made the change, for the history.
+
+        Returns
+        -------
+        ProjectRecord
+        """
         if role is not None:
             check_role(role)
             if self.user(name) is None:
                 raise ValueError(f"no user {name!r}")
-        key = and_(db.members.c.project_id == project_id, db.members.c.user == name)
-        with self.engine.begin() as conn:
-            conn.execute(delete(db.members).where(key))
+
+        def write(conn, _version):
+            conn.execute(delete(db.members).where(
+                and_(db.members.c.project_id == project_id, db.members.c.user == name)))
             if role is not None:
                 conn.execute(insert(db.members).values(project_id=project_id, user=name, role=role))
+
+        return self.store._commit(project_id, base_version, user=by, action="set member",
+                                  summary=f"made {name} {role}" if role else f"removed {name}", extra=write)
 
     def members(self, project_id: str) -> dict[str, str]:
         with self.engine.connect() as conn:
@@ -170,8 +194,12 @@ class Accounts:
 
     # --- login throttling ------------------------------------------------------------
     def record_login_failure(self, key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(insert(db.login_failures).values(key=key, time=time.time()))
+        """Count a failed login for ``key`` (a user name, an address), shared by all server processes."""
+        now = time.time()
+        with db.transaction(self.engine) as conn:
+            # Failures older than any throttling window are only clutter.
+            conn.execute(delete(db.login_failures).where(db.login_failures.c.time < now - FORGET_FAILURES_S))
+            conn.execute(insert(db.login_failures).values(key=key, time=now))
 
     def login_failures(self, key: str, window_s: float) -> int:
         with self.engine.connect() as conn:
@@ -179,7 +207,7 @@ class Accounts:
                 and_(db.login_failures.c.key == key, db.login_failures.c.time > time.time() - window_s))).scalar())
 
     def clear_login_failures(self, key: str) -> None:
-        with self.engine.begin() as conn:
+        with db.transaction(self.engine) as conn:
             conn.execute(delete(db.login_failures).where(db.login_failures.c.key == key))
 
     # --- settings -----------------------------------------------------------------
@@ -190,7 +218,7 @@ class Accounts:
         if value is not None:
             return bytes(value)
         try:
-            with self.engine.begin() as conn:
+            with db.transaction(self.engine) as conn:
                 conn.execute(insert(db.settings).values(key="secret_key", value=secrets.token_bytes(32)))
         except exc.IntegrityError:
             pass  # another process made it first: use theirs

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from ..auth.roles import PermissionDenied, allows
 from ..model import SWC_TYPES, Tree
 from .accounts import Accounts
-from .projects import ProjectRecord, StoreError
+from .records import ProjectRecord, StoreError
 
 _CUR_TAG = re.compile(r" ?\{cur:[^}]*\}")
+#: SNT's CurationTags: a path carries at most one of these.
+CURATION_TAGS = ("cur:accept", "cur:reject", "cur:unsure")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class TagPath:
     def run(self, store, project_id, user, base_version):
         if not re.fullmatch(r"[^{}]{1,64}", self.tag or ""):
             raise StoreError(f"tag {self.tag!r}: 1-64 characters, no braces")
+        if self.tag.startswith("cur:") and self.tag not in CURATION_TAGS:
+            raise StoreError(f"review tag {self.tag!r}: one of {', '.join(CURATION_TAGS)}")
 
         def change(p):
             name = _CUR_TAG.sub("", p.name) if self.tag.startswith("cur:") else p.name
@@ -153,9 +157,7 @@ class SetMember:
     action = "manage"
 
     def run(self, store, project_id, user, base_version):
-        Accounts(store).set_member(project_id, self.name, self.role)
-        return store._commit(project_id, base_version, user=user, action="set member",
-                             summary=f"{self.name}: {self.role or 'removed'}")
+        return Accounts(store).set_member(project_id, self.name, self.role, base_version=base_version, by=user)
 
 
 def apply(store, project_id: str, user: str | None, command, base_version: int | None) -> ProjectRecord:
@@ -170,7 +172,6 @@ def apply(store, project_id: str, user: str | None, command, base_version: int |
     StoreError, SNTWebIOError
         The command itself is invalid (unknown path, unreadable file...).
     """
-    store.get(project_id)
     role = Accounts(store).role_of(project_id, user)
     if not allows(role, command.action):
         raise PermissionDenied(user, command.action, project_id, role)

@@ -1,8 +1,9 @@
 """The store's database: tables and engines (SQLAlchemy Core).
 
-SQLite is the embedded default (WAL, ``synchronous=FULL``, writers take the
-lock at ``BEGIN`` so two processes never deadlock upgrading a read);
-PostgreSQL works through the same code for several app servers.
+SQLite is the embedded default (WAL, ``synchronous=FULL``, a busy timeout):
+readers never wait, and write transactions, opened with :func:`transaction`,
+take the write lock at ``BEGIN`` so two processes never deadlock upgrading a
+read. PostgreSQL works through the same code for several app servers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+BUSY_TIMEOUT_S = 60
+_WRITE = "snt_web_write"
+
 metadata = MetaData()
 
 projects = Table(
@@ -30,7 +34,6 @@ projects = Table(
     Column("id", String(64), primary_key=True),
     Column("name", Text, nullable=False),
     Column("version", Integer, nullable=False),
-    Column("tree_version", Integer),  # the version whose reconstruction is current
     Column("image_path", Text),
     Column("image_name", Text),
     Column("image_revision", Integer, nullable=False),
@@ -117,27 +120,33 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the tables created.
 
     For SQLite, Python's driver would open transactions lazily and upgrade a
-    read lock to a write lock mid-transaction, which deadlocks two writers;
-    ``BEGIN IMMEDIATE`` takes the write lock up front and the busy timeout
-    queues writers instead of failing them.
+    read lock to a write lock mid-transaction, which fails two writers that
+    both read first; so the driver's own transaction handling is off and each
+    transaction starts with ``BEGIN`` (reads: a snapshot, no lock) or, for
+    :func:`transaction`, ``BEGIN IMMEDIATE`` (queued by the busy timeout).
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60, "isolation_level": None})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "isolation_level": None})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA synchronous=FULL")  # fsync the WAL at every commit: acknowledged means kept
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
     else:
         engine = create_engine(url, pool_pre_ping=True)
     metadata.create_all(engine, checkfirst=True)
     return engine
+
+
+def transaction(engine: Engine):
+    """A write transaction on ``engine`` (a context manager yielding the connection), committed on exit."""
+    return engine.execution_options(**{_WRITE: True}).begin()

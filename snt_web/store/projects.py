@@ -20,10 +20,9 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, exc, insert, select, update
+from sqlalchemy import and_, exc, func, insert, select, update
 
 from ..io.atomic import atomic_write
 from ..io.image import Image
@@ -31,64 +30,18 @@ from ..io.tiff import read_image
 from ..io.traces import format_traces, parse_traces_bytes
 from ..model import Tree
 from . import database as db
+from .accounts import Accounts
+from .records import (
+    HistoryEntry,
+    ProjectExistsError,
+    ProjectNotFoundError,
+    ProjectRecord,
+    StaleVersionError,
+    StoreError,
+)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ATTACHMENT_KINDS = ("seeds", "warnings", "probability-map")
-
-
-class StoreError(Exception):
-    """A store operation could not be done."""
-
-
-class ProjectNotFoundError(StoreError, KeyError):
-    """No project with that id."""
-
-    def __str__(self):
-        return f"no project {self.args[0]!r}"
-
-
-class ProjectExistsError(StoreError):
-    """A project with that id exists already."""
-
-
-class StaleVersionError(StoreError):
-    """A write was based on a version that is no longer current."""
-
-    def __init__(self, project_id: str, base_version: int, current_version: int):
-        self.project_id = project_id
-        self.base_version = base_version
-        self.current_version = current_version
-        super().__init__(
-            f"project {project_id!r} changed since version {base_version} "
-            f"(now version {current_version}); reload and try again"
-        )
-
-
-@dataclass
-class ProjectRecord:
-    """A project's current state, as the ``snt_projects`` row holds it."""
-
-    id: str
-    name: str
-    version: int
-    image_path: str | None
-    image_name: str | None
-    image_revision: int
-    created: float
-    updated: float
-    tree_version: int | None = None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One change: the version it made, who, when, what."""
-
-    version: int
-    user: str | None
-    time: float
-    action: str
-    summary: str
-    undoes: int | None = None
 
 
 class ProjectStore:
@@ -144,8 +97,6 @@ class ProjectStore:
         records = [ProjectRecord(**row) for row in rows]
         if user is None:
             return records
-        from .accounts import Accounts
-
         accounts = Accounts(self)
         return [r for r in records if accounts.role_of(r.id, user) is not None]
 
@@ -168,15 +119,22 @@ class ProjectStore:
             An initial reconstruction (version 1).
         user : str, optional
             The creator, who becomes the project's owner.
+
+        Raises
+        ------
+        ProjectExistsError
+            A project with ``project_id`` exists already.
         """
         project_id = self._check_id(project_id or secrets.token_hex(6))
         now = time.time()
         image = None if image_path is None else Path(image_path).resolve()
         try:
-            with self.engine.begin() as conn:
+            # One transaction, so no process ever sees the project without its
+            # initial reconstruction.
+            with db.transaction(self.engine) as conn:
                 conn.execute(
                     insert(db.projects).values(
-                        id=project_id, name=name, version=0, tree_version=None,
+                        id=project_id, name=name, version=0 if tree is None else 1,
                         image_path=None if image is None else str(image),
                         image_name=None if image is None else image.name,
                         image_revision=0 if image is None else 1, created=now, updated=now,
@@ -184,11 +142,11 @@ class ProjectStore:
                 )
                 if user is not None:
                     conn.execute(insert(db.members).values(project_id=project_id, user=user, role="owner"))
+                if tree is not None:
+                    _record(conn, project_id, 1, user=user, when=now, action="create",
+                            summary=_tree_summary("created with", tree), blob=_compress(tree))
         except exc.IntegrityError:
             raise ProjectExistsError(f"project {project_id!r} exists already") from None
-        if tree is not None:
-            self.set_reconstruction(project_id, tree, base_version=0, user=user, action="create",
-                                    summary=_tree_summary("created with", tree))
         return self.get(project_id)
 
     def open_or_create(self, project_id: str, name: str, **kwargs) -> ProjectRecord:
@@ -209,40 +167,57 @@ class ProjectStore:
     # --- the one write path ----------------------------------------------------
     def _commit(self, project_id, base_version, *, user, action, summary, tree=None, undoes=None,
                 record_changes=None, extra=None) -> ProjectRecord:
-        """Check the version, bump it, record history (and a tree), in one transaction."""
+        """Check the version, bump it and record the change, in one transaction.
+
+        Parameters
+        ----------
+        base_version : int or None
+            The version the change was based on; None: whatever is current
+            (for scripts and the CLI, which have no stale view to protect).
+        tree : Tree, optional
+            The new reconstruction, if the change makes one.
+        record_changes : dict, optional
+            Other columns of the project row to set (values or SQL expressions).
+        extra : callable, optional
+            ``extra(conn, version)`` writes more rows in the same transaction.
+
+        Raises
+        ------
+        StaleVersionError
+            The project is no longer at ``base_version``; nothing was written.
+        """
+        self._check_id(project_id)
         now = time.time()
-        blob = None if tree is None else gzip.compress(format_traces(tree).encode("utf-8"), mtime=0)
-        with self.engine.begin() as conn:
-            current = conn.execute(
-                select(db.projects.c.version).where(db.projects.c.id == self._check_id(project_id))
-            ).scalar()
+        blob = None if tree is None else _compress(tree)
+        version_of = select(db.projects.c.version).where(db.projects.c.id == project_id)
+        with db.transaction(self.engine) as conn:
+            # FOR UPDATE (PostgreSQL; SQLite holds its write lock already)
+            # queues writers here, so the version read is the one updated.
+            current = conn.execute(version_of.with_for_update()).scalar()
             if current is None:
                 raise ProjectNotFoundError(project_id)
-            base = current if base_version is None else base_version
-            changes = dict(record_changes or {}, version=base + 1, updated=now)
-            if blob is not None:
-                changes["tree_version"] = base + 1
+            base = current if base_version is None else int(base_version)
+            # The check and the bump are one statement: under concurrent
+            # writers exactly one UPDATE from a given base matches a row.
             done = conn.execute(
                 update(db.projects)
                 .where(and_(db.projects.c.id == project_id, db.projects.c.version == base))
-                .values(**changes)
+                .values(dict(record_changes or {}, version=base + 1, updated=now))
             )
             if done.rowcount != 1:
-                raise StaleVersionError(project_id, base, current)
-            conn.execute(
-                insert(db.history).values(
-                    project_id=project_id, version=base + 1, user=user, time=now, action=action,
-                    summary=summary, changed_tree=int(blob is not None), undoes=undoes,
-                )
-            )
-            if blob is not None:
-                conn.execute(insert(db.trees).values(project_id=project_id, version=base + 1, data=blob))
+                raise StaleVersionError(project_id, base, conn.execute(version_of).scalar())
+            _record(conn, project_id, base + 1, user=user, when=now, action=action, summary=summary, blob=blob,
+                    undoes=undoes)
             if extra is not None:
                 extra(conn, base + 1)
             # Read back inside the transaction: after it, another writer may
             # already have moved the project on, and the caller must learn the
             # version *its* write made.
             row = conn.execute(select(db.projects).where(db.projects.c.id == project_id)).mappings().first()
+        if tree is not None:
+            # The next read of this version (the writer's own page, usually)
+            # need not parse back what was just formatted.
+            self._cached(("tree", project_id, base + 1), lambda: tree)
         return ProjectRecord(**row)
 
     # --- image ----------------------------------------------------------------
@@ -288,7 +263,7 @@ class ProjectStore:
             project_id, base_version, user=user, action="set image", summary=f"opened image {display_name}",
             record_changes={
                 "image_path": image_path, "image_name": display_name,
-                "image_revision": previous.image_revision + 1,
+                "image_revision": db.projects.c.image_revision + 1,
             },
         )
         # Only a superseded upload is deleted, never a file opened in place. A
@@ -336,7 +311,7 @@ class ProjectStore:
             .where(db.history.c.project_id == project_id)
             .order_by(db.history.c.version.desc())
         )
-        if limit:
+        if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [HistoryEntry(**row) for row in conn.execute(query).mappings()]
@@ -355,6 +330,7 @@ class ProjectStore:
         Undo is per user: it is refused once anyone else has changed the
         project since, so it never silently throws away someone's work.
         """
+        self.get(project_id)
         entries = self._history_rows(project_id)
         undone = {e["undoes"] for e in entries if e["undoes"] is not None}
         for entry in entries:
@@ -391,7 +367,8 @@ class ProjectStore:
             table = db.attachments
             key = and_(table.c.project_id == project_id, table.c.kind == kind, table.c.name == name)
             conn.execute(table.delete().where(key))
-            conn.execute(insert(table).values(project_id=project_id, kind=kind, name=name, data=data, version=version))
+            conn.execute(insert(table).values(project_id=project_id, kind=kind, name=name, data=bytes(data),
+                                              version=version))
 
         return self._commit(project_id, base_version, user=user, action="put attachment",
                             summary=f"added {kind} {name!r} ({len(data)} bytes)", extra=write)
@@ -399,9 +376,10 @@ class ProjectStore:
     def attachments(self, project_id: str) -> list[tuple[str, str, int, int]]:
         """``(kind, name, size, version)`` of each attachment."""
         t = db.attachments
+        query = (select(t.c.kind, t.c.name, func.length(t.c.data), t.c.version)
+                 .where(t.c.project_id == project_id).order_by(t.c.kind, t.c.name))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.c.kind, t.c.name, t.c.data, t.c.version).where(t.c.project_id == project_id))
-            return [(r.kind, r.name, len(r.data), r.version) for r in rows]
+            return [tuple(row) for row in conn.execute(query)]
 
     def attachment(self, project_id: str, kind: str, name: str) -> bytes:
         t = db.attachments
@@ -436,6 +414,22 @@ class ProjectStore:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return value
+
+
+def _compress(tree: Tree) -> bytes:
+    # mtime=0: the same reconstruction always compresses to the same bytes.
+    # Level 1: text this repetitive compresses nearly as well, several times faster.
+    return gzip.compress(format_traces(tree).encode("utf-8"), compresslevel=1, mtime=0)
+
+
+def _record(conn, project_id, version, *, user, when, action, summary, blob, undoes=None) -> None:
+    """The history row of a new version, and its reconstruction if it made one."""
+    conn.execute(insert(db.history).values(
+        project_id=project_id, version=version, user=user, time=when, action=action, summary=summary,
+        changed_tree=int(blob is not None), undoes=undoes,
+    ))
+    if blob is not None:
+        conn.execute(insert(db.trees).values(project_id=project_id, version=version, data=blob))
 
 
 def _tree_summary(verb: str, tree: Tree) -> str:

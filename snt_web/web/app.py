@@ -16,7 +16,8 @@ import dash
 from dash import dcc, html
 
 from ..store import ProjectStore
-from . import routes, sync
+from . import api, routes, sync
+from .auth import AuthConfig, install_auth, user_badge
 from .panels import display, files, paths, share
 from .state import project_meta
 from .views import ortho, view3d
@@ -33,6 +34,7 @@ def create_app(
     *,
     title: str = "SNT Web",
     upload_limit_bytes: int = DEFAULT_UPLOAD_LIMIT,
+    auth: AuthConfig | None = None,
 ) -> dash.Dash:
     """Build the app serving ``project_id`` from ``store``.
 
@@ -47,6 +49,8 @@ def create_app(
     upload_limit_bytes : int
         Largest file accepted by upload (the browser refuses bigger ones
         before sending them; the server checks again).
+    auth : AuthConfig, optional
+        Login mode; single-user (no login, loopback only) by default.
     """
     app = dash.Dash(
         __name__,
@@ -59,7 +63,9 @@ def create_app(
     server.config["SNT_WEB_STORE"] = store
     # Base64 in JSON inflates an upload by 4/3; leave room for the envelope.
     server.config["MAX_CONTENT_LENGTH"] = int(upload_limit_bytes * 1.4) + 2**20
+    install_auth(server, store, auth or AuthConfig(), dash_app=app)
     server.register_blueprint(routes.blueprint)
+    server.register_blueprint(api.blueprint)
 
     views = [ortho.OrthoView(plane) for plane in ("xy", "zy", "xz")]
     view_3d = view3d.View3D()
@@ -81,6 +87,7 @@ def create_app(
                         html.H1("SNT Web"),
                         html.Span(meta["name"], id="project-name", className="snt-hint"),
                         share.layout(),
+                        user_badge(project_id),
                     ],
                     className="snt-header",
                 ),

@@ -13,7 +13,9 @@ import time
 from flask import Blueprint, abort, current_app, request
 
 from ..imaging.slices import PLANES, render_slice_png
+from ..auth.roles import PermissionDenied
 from ..store import ProjectNotFoundError
+from .auth import require
 
 blueprint = Blueprint("snt_web", __name__)
 
@@ -37,9 +39,12 @@ def slice_png(project_id: str, revision: int, plane: str, index: int):
     store = current_app.config["SNT_WEB_STORE"]
     try:
         record = store.get(project_id)
+        require(project_id, "view")
         image = store.image(project_id)
     except ProjectNotFoundError:
         abort(404)
+    except PermissionDenied:
+        abort(403)
     if image is None or record.image_revision != revision:
         # An old revision's URL must not be cached with the new pixels.
         abort(404)

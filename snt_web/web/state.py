@@ -11,11 +11,22 @@ from __future__ import annotations
 from flask import current_app
 
 from ..store import ProjectStore
+from .auth import require
 
 
 def get_store() -> ProjectStore:
     """The store of the app serving this request."""
     return current_app.config["SNT_WEB_STORE"]
+
+
+def readable_store(project_id: str) -> ProjectStore:
+    """The store, once the current user is known to may view ``project_id``.
+
+    Callbacks take project ids from the page, which a client can forge, so
+    every read checks the role on the server.
+    """
+    require(project_id, "view")
+    return get_store()
 
 
 def project_meta(store: ProjectStore, project_id: str) -> dict:

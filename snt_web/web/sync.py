@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, dcc, no_update
 
-from .state import get_store, project_meta
+from .state import readable_store, project_meta
 
 POLL_MS = 2000
 
@@ -29,7 +29,8 @@ def register(app) -> None:
     def _poll(_n, meta):
         if not meta:
             return no_update
-        record = get_store().get(meta["id"])
+        store = readable_store(meta["id"])
+        record = store.get(meta["id"])
         if (record.version, record.image_revision) == (meta["version"], meta["image_revision"]):
             return no_update
-        return project_meta(get_store(), meta["id"])
+        return project_meta(store, meta["id"])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 import uuid
 
+import psycopg
 import pytest
 
 from snt_web.store import ProjectStore
@@ -21,14 +23,19 @@ def _pg_bin() -> str | None:
     return found[-1] if found else None
 
 
-def _as_postgres(argv):
-    # initdb and postgres refuse to run as root; CI runs as root.
-    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+def _as_postgres() -> dict:
+    """Popen arguments to run as the ``postgres`` system user when we are root.
+
+    initdb and postgres refuse to run as root, and CI runs as root. Dropping
+    privileges in the child itself (rather than through ``runuser``) makes the
+    server our direct child, so a signal to it reaches the server.
+    """
+    return {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
 
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A throwaway PostgreSQL on a free loopback port: ``(host, port, superuser)``."""
+    """A throwaway PostgreSQL on a free loopback port: ``(admin connection, url prefix)``."""
     bin_dir = _pg_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL binaries not found (make test installs Debian's postgresql)")
@@ -43,12 +50,13 @@ def postgres_server():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
-    subprocess.run(_as_postgres([f"{bin_dir}/initdb", "-D", data, "-U", user, "-A", "trust"]),
-                   check=True, capture_output=True)
+    # --no-sync: a throwaway cluster; commits are still fsynced (fsync=on).
+    subprocess.run([f"{bin_dir}/initdb", "-D", data, "-U", user, "-A", "trust", "--no-sync"],
+                   check=True, capture_output=True, cwd=root, **_as_postgres())
     server = subprocess.Popen(
-        _as_postgres([f"{bin_dir}/postgres", "-D", data, "-k", root, "-p", str(port), "-h", "127.0.0.1",
-                      "-c", "fsync=on", "-c", "max_connections=200"]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [f"{bin_dir}/postgres", "-D", data, "-k", root, "-p", str(port), "-h", "127.0.0.1",
+         "-c", "fsync=on", "-c", "max_connections=200"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root, **_as_postgres(),
     )
     try:
         for _ in range(100):
@@ -58,9 +66,13 @@ def postgres_server():
             time.sleep(0.1)
         else:
             pytest.fail("PostgreSQL did not start")
-        yield "127.0.0.1", port, user, bin_dir
+        prefix = f"postgresql+psycopg://{user}@127.0.0.1:{port}"
+        with psycopg.connect(f"host=127.0.0.1 port={port} user={user} dbname=postgres", autocommit=True) as admin:
+            yield admin, prefix
     finally:
-        server.terminate()
+        # "Immediate" shutdown: no final checkpoint, no waiting for idle
+        # clients; the data directory is thrown away anyway.
+        server.send_signal(signal.SIGQUIT)
         server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
 
@@ -70,12 +82,14 @@ def database_url(request, tmp_path):
     """A fresh, empty database of each kind."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
-    host, port, user, bin_dir = request.getfixturevalue("postgres_server")
+    admin, prefix = request.getfixturevalue("postgres_server")
     name = "t" + uuid.uuid4().hex[:12]
-    subprocess.run([f"{bin_dir}/createdb", "-h", host, "-p", str(port), "-U", user, name], check=True)
-    return f"postgresql+psycopg://{user}@{host}:{port}/{name}"
+    admin.execute(f"CREATE DATABASE {name}")
+    return f"{prefix}/{name}"
 
 
 @pytest.fixture
 def store(tmp_path, database_url):
-    return ProjectStore(tmp_path / "data", database_url=database_url)
+    store = ProjectStore(tmp_path / "data", database_url=database_url)
+    yield store
+    store.engine.dispose()  # give the connections back: one server serves the whole session

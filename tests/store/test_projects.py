@@ -1,9 +1,12 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
 from snt_web.io.errors import SNTWebIOError
 from snt_web.model import Path, Tree
-from snt_web.store import ProjectStore, StaleVersionError, StoreError
+from snt_web.store import Accounts, ProjectStore, StaleVersionError, StoreError
 from snt_web.store import projects as projects_module
 
 
@@ -99,3 +102,40 @@ def test_open_or_create_is_idempotent(store):
     b = store.open_or_create("demo", "Other name")
     assert a.id == b.id == "demo" and b.name == "Demo"
     assert [r.id for r in store.list()] == ["demo"]
+
+
+def test_a_project_created_with_a_reconstruction_is_one_recorded_version(store):
+    record = store.create("p", project_id="p1", tree=_tree(3), user="ann")
+    assert record.version == 1 and len(store.reconstruction("p1")) == 3
+    entry = store.history("p1")[0]
+    assert (entry.version, entry.user, entry.action) == (1, "ann", "create")
+    accounts = Accounts(store)
+    accounts.add_user("ann", "correct horse", role="viewer")
+    assert accounts.members("p1") == {"ann": "owner"} and accounts.role_of("p1", "ann") == "owner"
+    store.create("q", project_id="p2")
+    assert [r.id for r in store.list(user="ann")] == ["p2", "p1"]  # her site role sees every project
+    accounts.remove_user("ann")
+    assert store.list(user="ann") == [] and len(store.list()) == 2
+
+
+def test_open_or_create_from_many_workers_at_once_creates_one_project(store):
+    barrier = threading.Barrier(6)
+
+    def open_it(_):
+        barrier.wait()
+        return store.open_or_create("demo", "Demo", tree=_tree(2))
+
+    with ThreadPoolExecutor(6) as pool:
+        records = list(pool.map(open_it, range(6)))
+    assert {r.version for r in records} == {1}
+    assert [h.action for h in store.history("demo")] == ["create"]
+
+
+def test_the_default_database_is_sqlite_in_the_data_directory_in_wal_mode(tmp_path):
+    store = ProjectStore(tmp_path / "data")
+    assert store.database_url == f"sqlite:///{tmp_path / 'data' / 'snt-web.db'}"
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: fsync at every commit
+    store.create("p", project_id="p1")
+    assert ProjectStore(tmp_path / "data").get("p1").name == "p"

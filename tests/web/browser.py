@@ -46,6 +46,16 @@ def start(dash_duo, app):
     dash_duo.wait_for_element("#view-xy .main-svg", timeout=20)
     for graph in ("view-xy", "view-xz", "view-zy"):
         wait_until(dash_duo, lambda g=graph: slice_loaded(dash_duo, g), timeout=20)
+    wait_idle(dash_duo)
+
+
+def wait_idle(dash_duo, timeout=20):
+    """Until no callback is in flight (Dash marks the outputs it is waiting for)."""
+    wait_until(
+        dash_duo,
+        lambda: not dash_duo.driver.execute_script("return document.querySelector('[data-dash-is-loading=true]');"),
+        timeout=timeout,
+    )
 
 
 def traces_3d(dash_duo) -> list[dict]:

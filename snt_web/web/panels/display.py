@@ -9,7 +9,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...imaging.slices import auto_contrast
-from ..state import get_store
+from ..state import readable_store
 
 #: Auto-contrast percentiles. Neurites fill well under 1% of a stack, so the
 #: top of the window must sit far out in the tail (ImageJ's 0.35% saturation
@@ -80,7 +80,7 @@ def register(app) -> None:
         key = f"{meta['id']}-{meta['image_revision']}"
         if ctx.triggered_id == "project" and key == window_key:
             return no_update, no_update, no_update
-        image = get_store().image(meta["id"])
+        image = readable_store(meta["id"]).image(meta["id"])
         lo, hi = auto_contrast(image.volume(channel or 0, frame or 0), AUTO_PERCENTILES)
         return round(lo, 4), round(hi, 4), key
 

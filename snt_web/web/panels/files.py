@@ -21,8 +21,11 @@ from ...io.reconstruction import (
     read_reconstruction_bytes,
     write_reconstruction,
 )
+from ...auth.roles import PermissionDenied
 from ...store import StaleVersionError, StoreError
-from ..state import get_store, project_meta
+from ...store.commands import SetImageBytes, SetImagePath, SetReconstruction, apply
+from ..auth import current_user, require
+from ..state import get_store, project_meta, readable_store
 
 IMAGE_EXTENSIONS = (".tif", ".tiff")
 
@@ -72,7 +75,7 @@ def layout(upload_limit_bytes: int):
     )
 
 
-def open_file_bytes(store, meta: dict, data: bytes, filename: str) -> str:
+def open_file_bytes(store, meta: dict, data: bytes, filename: str, user: str | None) -> str:
     """Open uploaded bytes into the project; returns a sentence for the user.
 
     Raises
@@ -83,21 +86,25 @@ def open_file_bytes(store, meta: dict, data: bytes, filename: str) -> str:
         The project changed since the page loaded it.
     """
     if is_image_name(filename):
-        store.set_image_bytes(meta["id"], data, filename, base_version=meta["version"])
+        apply(store, meta["id"], user, SetImageBytes(data, filename), meta["version"])
         return f"Opened image {filename}."
+    require(meta["id"], "edit")  # before parsing: a viewer's upload is refused without work
     tree = read_reconstruction_bytes(data, filename)
-    store.set_reconstruction(meta["id"], tree, base_version=meta["version"])
+    summary = f"opened {filename}: {len(tree)} paths, {tree.n_nodes} nodes"
+    apply(store, meta["id"], user, SetReconstruction(tree, summary), meta["version"])
     return f"Opened {filename}: {len(tree)} paths, {tree.n_nodes} nodes."
 
 
-def open_data_file(store, meta: dict, name: str) -> str:
+def open_data_file(store, meta: dict, name: str, user: str | None) -> str:
     """Open a file of the data directory into the project (images in place)."""
+    require(meta["id"], "edit")
     path = store.data_file(name)
     if is_image_name(name):
-        store.set_image_path(meta["id"], path, base_version=meta["version"])
+        apply(store, meta["id"], user, SetImagePath(str(path)), meta["version"])
         return f"Opened image {name}."
     tree = read_reconstruction(path)
-    store.set_reconstruction(meta["id"], tree, base_version=meta["version"])
+    summary = f"opened {name}: {len(tree)} paths, {tree.n_nodes} nodes"
+    apply(store, meta["id"], user, SetReconstruction(tree, summary), meta["version"])
     return f"Opened {name}: {len(tree)} paths, {tree.n_nodes} nodes."
 
 
@@ -138,11 +145,13 @@ def register(app, upload_limit_bytes: int) -> None:
                 data = _decode_upload(contents, filename)
                 if len(data) > upload_limit_bytes:
                     raise SNTWebIOError(filename, f"larger than the upload limit of {upload_limit_bytes / 2**20:.0f} MB")
-                message = open_file_bytes(store, meta, data, filename)
+                message = open_file_bytes(store, meta, data, filename, current_user())
             else:
                 if not data_file:
                     return no_update, "Choose a file first.", "snt-message snt-error"
-                message = open_data_file(store, meta, data_file)
+                message = open_data_file(store, meta, data_file, current_user())
+        except PermissionDenied as err:
+            return no_update, f"Not allowed: {err}. Nothing was changed.", "snt-message snt-error"
         except StaleVersionError as err:
             return project_meta(store, meta["id"]), f"{err}. Reloaded the current version.", "snt-message snt-error"
         except (SNTWebIOError, StoreError) as err:
@@ -158,7 +167,7 @@ def register(app, upload_limit_bytes: int) -> None:
     )
     def _save(_t, _s, meta):
         ext = ".swc" if ctx.triggered_id == "save-swc" else ".traces"
-        tree = get_store().reconstruction(meta["id"])
+        tree = readable_store(meta["id"]).reconstruction(meta["id"])
         stem = Path(meta.get("image_name") or meta["name"]).stem or "reconstruction"
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / f"{stem}{ext}"

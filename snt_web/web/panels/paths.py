@@ -6,7 +6,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, ctx, html
 
 from ...model import SWC_TYPES, Tree
-from ..state import get_store
+from ..state import readable_store
 
 
 #: AG Grid's Alpine theme in the app's dark colours (Theming API, AG Grid 33+).
@@ -84,7 +84,7 @@ def register(app) -> None:
         """
         if not meta:
             return [], [], ""
-        tree = get_store().reconstruction(meta["id"])
+        tree = readable_store(meta["id"]).reconstruction(meta["id"])
         rows = path_rows(tree)
         if "share.data" in ctx.triggered_prop_ids:
             wanted = {(share or {}).get("path")}

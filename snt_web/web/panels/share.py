@@ -11,9 +11,11 @@ from urllib.parse import parse_qsl
 
 from dash import Input, Output, State, dcc, html, no_update
 
+from ...auth.roles import PermissionDenied
 from ...store import ProjectNotFoundError
 from ..share import parse_share_args
-from ..state import get_store, project_meta
+from ..state import project_meta
+from ..state import readable_store
 
 
 def layout():
@@ -46,14 +48,13 @@ def register(app) -> None:
         args = dict(parse_qsl((search or "").lstrip("?")))
         if not args:
             return no_update, no_update, no_update
-        store = get_store()
         project_id = meta["id"]
         if args.get("project"):
             try:
-                project_id = store.get(args["project"]).id
-            except ProjectNotFoundError:
-                pass
-        meta = project_meta(store, project_id)
+                project_id = readable_store(args["project"]).get(args["project"]).id
+            except (ProjectNotFoundError, PermissionDenied):
+                pass  # an unknown or forbidden project: stay on this one
+        meta = project_meta(readable_store(project_id), project_id)
         shared = parse_share_args(args, meta)
         return meta, shared["cursor"], {"zoom": shared["zoom"], "path": shared["path"]}
 

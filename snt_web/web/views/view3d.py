@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html
 
 from ...imaging.surface import isosurface
 from ...model import SWC_TYPES, Tree
-from ..state import get_store
+from ..state import readable_store
 
 #: Colours for paths without their own colour (Okabe-Ito, colour-blind safe).
 PALETTE = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999"]
@@ -179,7 +179,7 @@ def register(app) -> None:
         State("display", "data"),
     )
     def _base(meta, color_by, surface, selected, display):
-        store = get_store()
+        store = readable_store(meta["id"]) if meta else None
         tree = store.reconstruction(meta["id"]) if meta else Tree()
         mesh = None
         if "on" in (surface or []) and meta and meta.get("shape"):

@@ -1,0 +1,342 @@
+"""The HTTP API, ``/api/v1/``: projects, reconstructions, history, members, pipeline inputs.
+
+JSON in and out (reconstructions and uploads travel as files). Authentication
+is :mod:`snt_web.web.auth`'s (``Authorization: Bearer <token>``, or the browser
+session with its CSRF token). Every write goes through
+:func:`snt_web.store.commands.apply`, which checks the role and the base
+version and records the history; reads check the role with
+:func:`snt_web.auth.roles.allows`. Errors are ``{"error": "..."}`` with 400,
+401, 403, 404, 409 (plus ``current_version``), 413 or 501. See ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..auth.roles import ROLES, PermissionDenied, allows
+from ..io.errors import SNTWebIOError
+from ..io.reconstruction import read_reconstruction_bytes
+from ..io.swc import format_swc
+from ..io.tiff import read_image_bytes
+from ..io.traces import format_traces
+from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreError
+from ..store import commands
+from .auth import current_user, project_role
+
+blueprint = Blueprint("snt_web_api", __name__, url_prefix="/api/v1")
+
+FORMATS = {"swc": ("text/plain; charset=utf-8", ".swc"), "traces": ("application/xml; charset=utf-8", ".traces")}
+SEED_COLUMNS = ("x", "y", "z", "confidence", "radius")
+WARNING_COLUMNS = ("check", "severity", "message", "x", "y", "z")
+
+
+class APIError(Exception):
+    """An answer other than success: ``status`` and one sentence."""
+
+    def __init__(self, status: int, message: str, **extra):
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+# --- errors ------------------------------------------------------------------------------
+@blueprint.errorhandler(APIError)
+def _api_error(err: APIError):
+    return jsonify(error=err.message, **err.extra), err.status
+
+
+@blueprint.errorhandler(PermissionDenied)
+def _denied(err: PermissionDenied):
+    if err.user is None and current_app.config["SNT_WEB_AUTH"].mode == "login":
+        return jsonify(error="log in first (or send 'Authorization: Bearer <token>')"), 401
+    return jsonify(error=str(err)), 403
+
+
+@blueprint.errorhandler(StaleVersionError)
+def _stale(err: StaleVersionError):
+    return jsonify(error=str(err), current_version=err.current_version), 409
+
+
+@blueprint.errorhandler(ProjectNotFoundError)
+def _not_found(err: ProjectNotFoundError):
+    return jsonify(error=str(err)), 404
+
+
+@blueprint.errorhandler(StoreError)
+@blueprint.errorhandler(SNTWebIOError)
+@blueprint.errorhandler(ValueError)
+def _bad_request(err: Exception):
+    return jsonify(error=str(err)), 400
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(err):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return jsonify(error=f"the request body is larger than the server's limit of {limit} bytes"), 413
+
+
+@blueprint.errorhandler(HTTPException)
+def _http(err: HTTPException):
+    return jsonify(error=err.description or err.name), err.code
+
+
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@blueprint.route("/", defaults={"rest": ""}, methods=_ALL_METHODS, endpoint="no_endpoint_root")
+@blueprint.route("/<path:rest>", methods=_ALL_METHODS, endpoint="no_endpoint")
+def _no_endpoint(rest: str):
+    """Anything else under /api/v1/: a JSON 404 (Dash's catch-all page route would answer 200 with HTML)."""
+    raise APIError(404, f"no endpoint {request.method} /api/v1/{rest}; see docs/api.md")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _store():
+    return current_app.config["SNT_WEB_STORE"]
+
+
+def _visible(project_id: str) -> str:
+    """The user's role on an existing project they may view; 404 otherwise (existence stays private)."""
+    _store().get(project_id)
+    role = project_role(project_id)
+    if not allows(role, "view"):
+        raise ProjectNotFoundError(project_id)
+    return role
+
+
+def _json() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise APIError(400, "expected a JSON object body with Content-Type: application/json")
+    return body
+
+
+def _int(value, name: str, *, required: bool = True) -> int | None:
+    if value is None or value == "":
+        if required:
+            raise APIError(400, f"{name} is required")
+        return None
+    if isinstance(value, bool):
+        raise APIError(400, f"{name} must be an integer")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise APIError(400, f"{name} must be an integer, got {value!r}") from None
+
+
+def _apply(project_id: str, command, base_version: int):
+    _visible(project_id)
+    return commands.apply(_store(), project_id, current_user(), command, base_version)
+
+
+def _body() -> bytes:
+    data = request.get_data(cache=False)
+    if not data:
+        raise APIError(400, "the request body is empty")
+    return data
+
+
+def _format() -> str:
+    fmt = request.args.get("format", "traces").lower()
+    if fmt not in FORMATS:
+        raise APIError(400, f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return fmt
+
+
+# --- projects ------------------------------------------------------------------------------------
+def _record_json(record, role: str) -> dict:
+    data = asdict(record)
+    data.pop("image_path", None)  # a server path is nobody's business
+    data["role"] = role
+    return data
+
+
+@blueprint.get("/projects")
+def list_projects():
+    out = []
+    for record in _store().list():
+        role = project_role(record.id)
+        if allows(role, "view"):
+            out.append({"id": record.id, "name": record.name, "version": record.version, "role": role})
+    return {"projects": out}
+
+
+@blueprint.get("/projects/<project_id>")
+def get_project(project_id: str):
+    role = _visible(project_id)
+    return _record_json(_store().get(project_id), role)
+
+
+@blueprint.get("/projects/<project_id>/reconstruction")
+def get_reconstruction(project_id: str):
+    _visible(project_id)
+    fmt = _format()
+    version = _int(request.args.get("version"), "version", required=False)
+    store = _store()
+    current = store.get(project_id).version
+    if version is not None and not 0 <= version <= current:
+        raise APIError(404, f"project {project_id!r} has no version {version}")
+    tree = store.reconstruction(project_id, version)
+    text = format_swc(tree) if fmt == "swc" else format_traces(tree)
+    mimetype, ext = FORMATS[fmt]
+    filename = f"{project_id}-v{version if version is not None else current}{ext}"
+    return text.encode(), 200, {"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@blueprint.put("/projects/<project_id>/reconstruction")
+def put_reconstruction(project_id: str):
+    base = _int(request.args.get("base_version"), "base_version")
+    fmt = request.args.get("format")
+    if fmt is not None:
+        fmt = _format()
+    data = _body()
+    tree = read_reconstruction_bytes(data, f"upload.{fmt}" if fmt else "upload")
+    summary = f"uploaded {len(tree)} paths, {tree.n_nodes} nodes through the API"
+    record = _apply(project_id, commands.SetReconstruction(tree, summary), base)
+    return {"version": record.version}
+
+
+@blueprint.patch("/projects/<project_id>/paths/<int:path_id>")
+def patch_path(project_id: str, path_id: int):
+    body = _json()
+    base = _int(body.get("base_version"), "base_version")
+    unknown = set(body) - {"base_version", "name", "swc_type", "tag"}
+    if unknown:
+        raise APIError(400, f"unknown fields: {', '.join(sorted(unknown))}; use name, swc_type or tag")
+    edits = []
+    if "name" in body:
+        if not isinstance(body["name"], str):
+            raise APIError(400, "name must be a string")
+        edits.append(commands.RenamePath(path_id, body["name"]))
+    if "swc_type" in body:
+        edits.append(commands.SetPathType(path_id, _int(body["swc_type"], "swc_type")))
+    if "tag" in body:
+        if not isinstance(body["tag"], str):
+            raise APIError(400, "tag must be a string")
+        edits.append(commands.TagPath(path_id, body["tag"]))
+    if not edits:
+        raise APIError(400, "nothing to change: give name, swc_type or tag")
+    role = _visible(project_id)
+    for edit in edits:  # all or nothing as far as permissions go
+        if not allows(role, edit.action):
+            raise PermissionDenied(current_user(), edit.action, project_id, role)
+    version = base
+    for edit in edits:
+        version = commands.apply(_store(), project_id, current_user(), edit, version).version
+    return {"version": version}
+
+
+# --- history ---------------------------------------------------------------------------------------
+@blueprint.get("/projects/<project_id>/history")
+def history(project_id: str):
+    _visible(project_id)
+    limit = _int(request.args.get("limit"), "limit", required=False)
+    return {"history": [asdict(h) for h in _store().history(project_id, limit)]}
+
+
+@blueprint.post("/projects/<project_id>/restore")
+def restore(project_id: str):
+    body = _json()
+    command = commands.Restore(_int(body.get("version"), "version"))
+    return {"version": _apply(project_id, command, _int(body.get("base_version"), "base_version")).version}
+
+
+@blueprint.post("/projects/<project_id>/undo")
+def undo(project_id: str):
+    body = _json()
+    return {"version": _apply(project_id, commands.Undo(), _int(body.get("base_version"), "base_version")).version}
+
+
+# --- members -----------------------------------------------------------------------------------------
+@blueprint.get("/projects/<project_id>/members")
+def members(project_id: str):
+    role = _visible(project_id)
+    if not allows(role, "manage"):  # who works on a project is the owner's business
+        raise PermissionDenied(current_user(), "manage", project_id, role)
+    return {"members": Accounts(_store()).members(project_id)}
+
+
+@blueprint.put("/projects/<project_id>/members")
+def set_member(project_id: str):
+    body = _json()
+    name, role = body.get("name"), body.get("role")
+    if not isinstance(name, str) or not name:
+        raise APIError(400, "name is required")
+    if role is not None and role not in ROLES:
+        raise APIError(400, f"role must be one of {', '.join(ROLES)} or null, got {role!r}")
+    record = _apply(project_id, commands.SetMember(name, role), _int(body.get("base_version"), "base_version"))
+    return {"version": record.version, "members": Accounts(_store()).members(project_id)}
+
+
+# --- pipeline inputs -----------------------------------------------------------------------------------
+def _read_csv(data: bytes, what: str, required: tuple[str, ...], numeric: tuple[str, ...]) -> int:
+    """Check a CSV upload's header and numbers; the number of rows."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise APIError(400, f"the {what} CSV is not UTF-8 text") from None
+    rows = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(rows, [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise APIError(400, f"the {what} CSV lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+                       f" (needs {', '.join(required)})")
+    n = 0
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        for column in numeric:
+            i = header.index(column)
+            try:
+                float(row[i])
+            except (IndexError, ValueError):
+                value = row[i] if i < len(row) else ""
+                raise APIError(400, f"the {what} CSV, line {line}: {column} must be a number, got {value!r}") from None
+        n += 1
+    return n
+
+
+def _attach(project_id: str, kind: str, filename: str, data: bytes):
+    base = _int(request.args.get("base_version"), "base_version")
+    record = _apply(project_id, commands.PutAttachment(kind, filename, data), base)
+    return {"version": record.version, "kind": kind, "name": filename, "bytes": len(data)}
+
+
+@blueprint.post("/projects/<project_id>/seeds")
+def post_seeds(project_id: str):
+    _visible(project_id)
+    data = _body()
+    n = _read_csv(data, "seeds", SEED_COLUMNS, ("x", "y", "z", "confidence", "radius"))
+    return {**_attach(project_id, "seeds", "seeds.csv", data), "rows": n}
+
+
+@blueprint.post("/projects/<project_id>/warnings")
+def post_warnings(project_id: str):
+    _visible(project_id)
+    data = _body()
+    n = _read_csv(data, "warnings", WARNING_COLUMNS, ("x", "y", "z"))
+    return {**_attach(project_id, "warnings", "warnings.csv", data), "rows": n}
+
+
+@blueprint.post("/projects/<project_id>/probability-map")
+def post_probability_map(project_id: str):
+    _visible(project_id)
+    data = _body()
+    image = _store().image(project_id)
+    if image is None:
+        raise APIError(400, f"project {project_id!r} has no image to match a probability map to")
+    prob = read_image_bytes(data, "probability-map.tif")
+    if tuple(prob.shape_zyx) != tuple(image.shape_zyx):
+        raise APIError(400, f"the probability map is z,y,x = {tuple(prob.shape_zyx)} but the project image is "
+                            f"{tuple(image.shape_zyx)}")
+    return _attach(project_id, "probability-map", "probability-map.tif", data)
+
+
+@blueprint.post("/projects/<project_id>/jobs")
+def post_job(project_id: str):
+    _visible(project_id)
+    raise APIError(501, "not implemented yet: the job queue arrives with the jobs issue")
