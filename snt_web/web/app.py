@@ -18,7 +18,7 @@ from dash import dcc, html
 from ..store import ProjectStore
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
-from .panels import display, files, paths, share
+from .panels import display, files, history, paths, share
 from .state import project_meta
 from .views import ortho, view3d
 
@@ -95,7 +95,7 @@ def create_app(
                     [
                         html.Div([v.layout() for v in views] + [view_3d.layout()], className="snt-grid"),
                         html.Aside(
-                            [files.layout(upload_limit_bytes), display.layout(), paths.layout()],
+                            [files.layout(upload_limit_bytes), display.layout(), paths.layout(), history.layout()],
                             className="snt-sidebar",
                         ),
                     ],
@@ -113,4 +113,5 @@ def create_app(
     display.register(app)
     files.register(app, upload_limit_bytes)
     paths.register(app)
+    history.register(app)
     return app

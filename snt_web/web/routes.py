@@ -57,7 +57,7 @@ def slice_png(project_id: str, revision: int, plane: str, index: int):
     elapsed_ms = (time.perf_counter() - start) * 1000
     return png, 200, {
         "Content-Type": "image/png",
-        "Cache-Control": "public, max-age=31536000, immutable",
+        "Cache-Control": "private, max-age=31536000, immutable",
         "Server-Timing": f"render;dur={elapsed_ms:.1f}",
     }
 

@@ -86,10 +86,11 @@ def server(tmp_path, demo_files):
         project_id = next(p["id"] for p in _request("GET", base + "/api/v1/projects", token)[1]["projects"])
         record = ProjectStore(data_dir).get(project_id)
         ProjectStore(data_dir).set_reconstruction(project_id, tree, base_version=record.version)
-        yield base, token, project_id, data_dir
+        yield base, token, project_id, data_dir, proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
 
 
 def _warm_up(base, token, project_id):
@@ -106,7 +107,7 @@ def _warm_up(base, token, project_id):
 
 
 def test_four_workers_and_eight_writers_keep_every_acknowledged_write(server):
-    base, token, project_id, data_dir = server
+    base, token, project_id, data_dir, _ = server
     _warm_up(base, token, project_id)
     acknowledged: list[tuple[int, str]] = []
     conflicts = [0]
@@ -151,4 +152,40 @@ def test_four_workers_and_eight_writers_keep_every_acknowledged_write(server):
     assert store.get(project_id).version == last_version
     assert store.reconstruction(project_id).path(2).name == last_name
     for version, name in acknowledged[:: max(1, len(acknowledged) // 10)]:
+        assert store.reconstruction(project_id, version).path(2).name == name
+
+
+def test_a_server_killed_mid_burst_keeps_every_acknowledged_write(server):
+    base, token, project_id, data_dir, proc = server
+    _warm_up(base, token, project_id)
+    acknowledged = []
+    lock = threading.Lock()
+
+    def writer(k: int):
+        for n in range(1000):
+            try:
+                status, body = _request("GET", f"{base}/api/v1/projects/{project_id}", token)
+                status, body = _request("PATCH", f"{base}/api/v1/projects/{project_id}/paths/2", token,
+                                        {"base_version": body["version"], "name": f"k{k}-{n}"})
+            except (OSError, ValueError, KeyError, TypeError):
+                return  # the server is gone
+            if status == 200:
+                with lock:
+                    acknowledged.append((body["version"], f"k{k}-{n}"))
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(WRITERS)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 20
+    while len(acknowledged) < 10 and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # master and workers, mid-burst
+    proc.wait(timeout=20)
+    for t in threads:
+        t.join()
+    assert len(acknowledged) >= 10
+    store = ProjectStore(data_dir)  # what a restarted server reads
+    history = {h.version: h for h in store.history(project_id)}
+    for version, name in acknowledged:
+        assert history[version].action == "rename path"
         assert store.reconstruction(project_id, version).path(2).name == name

@@ -134,3 +134,33 @@ def test_channel_and_frame_pick_the_volume_shown(dash_duo, hyperstack_app):
     for graph in ("view-xy", "view-xz", "view-zy"):
         wait_until(dash_duo, lambda g=graph: "c=1&t=2" in slice_source(dash_duo, g))
     assert dash_duo.get_logs() == []
+
+
+def test_history_lists_changes_and_restores_and_undoes(dash_duo, app, store, shared_data):
+    from snt_web.io.reconstruction import read_reconstruction
+
+    start(dash_duo, app)
+    truth_nodes = store.reconstruction("demo").n_nodes
+    other = read_reconstruction(shared_data / "snt" / "TreeV.swc")
+    store.set_reconstruction("demo", other, base_version=store.get("demo").version, user="local",
+                             summary="opened TreeV.swc")
+    dash_duo.wait_for_contains_text("#path-summary", f"{other.n_nodes} nodes", timeout=8)
+    dash_duo.find_element("#history-table").find_element("xpath", "./ancestor::details/summary").click()
+    rows_js = "var r = []; dash_ag_grid.getApi('history-table').forEachNode(n => r.push(n.data)); return r;"
+    wait_until(dash_duo, lambda: len(dash_duo.driver.execute_script(rows_js)) == 2)
+    newest = dash_duo.driver.execute_script(rows_js)[0]
+    assert newest["summary"] == "opened TreeV.swc" and newest["user"] == "local"
+
+    # Undo my last change: back to the truth, as a new version.
+    dash_duo.find_element("#history-undo").click()
+    dash_duo.wait_for_contains_text("#history-message", "Undid", timeout=10)
+    dash_duo.wait_for_contains_text("#path-summary", f"{truth_nodes} nodes", timeout=10)
+    # Restore the TreeV version by selecting its row.
+    dash_duo.driver.execute_script(
+        "var api = dash_ag_grid.getApi('history-table'); api.forEachNode(n => { if (n.data.version === 2) n.setSelected(true); });"
+    )
+    dash_duo.find_element("#history-restore").click()
+    dash_duo.wait_for_contains_text("#history-message", "Restored version 2", timeout=10)
+    dash_duo.wait_for_contains_text("#path-summary", f"{other.n_nodes} nodes", timeout=10)
+    assert [h.action for h in store.history("demo")][:3] == ["restore", "undo", "set reconstruction"]
+    assert dash_duo.get_logs() == []
