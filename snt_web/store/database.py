@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 
@@ -143,7 +144,13 @@ def make_engine(url: str) -> Engine:
 
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine, checkfirst=True)
+    # Several server processes may start on a fresh database at once: create
+    # the tables under a lock (SQLite's write lock; on PostgreSQL, where DDL is
+    # transactional, an advisory lock) so that exactly one of them does.
+    with transaction(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7153200)"))
+        metadata.create_all(conn, checkfirst=True)
     return engine
 
 

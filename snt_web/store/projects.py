@@ -11,6 +11,9 @@ conditional ``UPDATE ... WHERE version = base`` inside one transaction, so a
 write based on a stale version is refused with :class:`StaleVersionError`
 whatever process or machine made the other write, and a committed write is
 durable (SQLite ``synchronous=FULL``, PostgreSQL's WAL).
+
+Projects of the earlier file-based store (``project.json`` folders) get their
+rows when a store first opens the data directory (:mod:`.legacy`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ..io.traces import format_traces, parse_traces_bytes
 from ..model import Tree
 from . import database as db
 from .accounts import Accounts
+from .legacy import import_legacy_projects
 from .records import (
     HistoryEntry,
     ProjectExistsError,
@@ -68,6 +72,7 @@ class ProjectStore:
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url or f"sqlite:///{self.data_dir / 'snt-web.db'}"
         self.engine = db.make_engine(self.database_url)
+        import_legacy_projects(self.engine, self.projects_dir)
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
 
@@ -259,8 +264,11 @@ class ProjectStore:
 
     def _replace_image(self, project_id, image_path, display_name, base_version, user) -> ProjectRecord:
         previous = self.get(project_id)
+        # Without a base version, write from the one read, so that the upload
+        # deleted below is the one this write replaces.
+        base = previous.version if base_version is None else base_version
         record = self._commit(
-            project_id, base_version, user=user, action="set image", summary=f"opened image {display_name}",
+            project_id, base, user=user, action="set image", summary=f"opened image {display_name}",
             record_changes={
                 "image_path": image_path, "image_name": display_name,
                 "image_revision": db.projects.c.image_revision + 1,
@@ -332,6 +340,12 @@ class ProjectStore:
         """
         self.get(project_id)
         entries = self._history_rows(project_id)
+        # The decision is made from this history, so the write must be based
+        # on its newest version: a change made since would otherwise be undone
+        # unseen.
+        seen = entries[0]["version"] if entries else 0
+        if base_version is not None and base_version != seen:
+            raise StaleVersionError(project_id, base_version, seen)
         undone = {e["undoes"] for e in entries if e["undoes"] is not None}
         for entry in entries:
             if entry["undoes"] is not None and entry["user"] == user:
@@ -344,7 +358,7 @@ class ProjectStore:
             if entry["version"] in undone or not entry["changed_tree"]:
                 continue
             tree = self.reconstruction(project_id, entry["version"] - 1)
-            return self._commit(project_id, base_version, user=user, action="undo",
+            return self._commit(project_id, seen, user=user, action="undo",
                                 summary=f"undid version {entry['version']}: {entry['summary']}", tree=tree,
                                 undoes=entry["version"])
         raise StoreError(f"nothing to undo for {user or 'you'} in project {project_id!r}")

@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -86,3 +88,18 @@ def test_eight_concurrent_writers_keep_a_contiguous_history(tmp_path, database_u
     assert sorted(h.version for h in store.history("p1") if h.action == "rename path") == versions
     last = max(acked)
     assert store.reconstruction("p1").path(0).name == last[1]
+
+
+def test_many_servers_starting_on_a_fresh_database_at_once_all_start(tmp_path, database_url):
+    barrier = threading.Barrier(8)
+
+    def start(k):
+        barrier.wait()  # each makes its engine, and so the tables, at the same moment
+        store = ProjectStore(tmp_path / f"data{k}", database_url=database_url)
+        try:
+            return store.open_or_create("demo", "Demo").version
+        finally:
+            store.engine.dispose()
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(start, range(8))) == [0] * 8

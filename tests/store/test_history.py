@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from snt_web.model import Path, Tree
-from snt_web.store import StoreError
+from snt_web.store import StaleVersionError, StoreError
 
 
 def _tree(n):
@@ -60,3 +60,19 @@ def test_attachments_are_versioned_writes_and_names_are_not_paths(store):
     assert store.attachment("p1", "seeds", "seeds.csv").startswith(b"x,y,z")
     with pytest.raises(StoreError):
         store.put_attachment("p1", "pickles", "a", b"", base_version=1)
+
+
+def test_undo_never_reverts_a_change_it_did_not_see(store, monkeypatch):
+    store.create("p", project_id="p1")
+    store.set_reconstruction("p1", _tree(1), base_version=0, user="ann")
+    read = store._history_rows
+
+    def read_then_bob_saves(project_id):
+        rows = read(project_id)
+        store.set_reconstruction("p1", _tree(5), base_version=1, user="bob")  # between undo's read and its write
+        return rows
+
+    monkeypatch.setattr(store, "_history_rows", read_then_bob_saves)
+    with pytest.raises(StaleVersionError):
+        store.undo("p1", "ann", base_version=None)  # a script's undo: no base version of its own
+    assert len(store.reconstruction("p1")) == 5 and store.get("p1").version == 2

@@ -1,3 +1,5 @@
+import json
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -5,6 +7,7 @@ import numpy as np
 import pytest
 
 from snt_web.io.errors import SNTWebIOError
+from snt_web.io.traces import write_traces
 from snt_web.model import Path, Tree
 from snt_web.store import Accounts, ProjectStore, StaleVersionError, StoreError
 from snt_web.store import projects as projects_module
@@ -139,3 +142,28 @@ def test_the_default_database_is_sqlite_in_the_data_directory_in_wal_mode(tmp_pa
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: fsync at every commit
     store.create("p", project_id="p1")
     assert ProjectStore(tmp_path / "data").get("p1").name == "p"
+
+
+def test_projects_of_the_file_based_store_are_imported_once(tmp_path, database_url, demo_files):
+    folder = tmp_path / "data" / "projects" / "old1"
+    folder.mkdir(parents=True)
+    shutil.copy(demo_files[0], folder / "upload-0a1b2c3d.tif")
+    write_traces(_tree(3), folder / "reconstruction-4.traces")
+    (folder / "project.json").write_text(json.dumps({
+        "id": "old1", "name": "Old", "version": 4, "image_path": "upload-0a1b2c3d.tif", "image_name": "cell.tif",
+        "image_revision": 2, "reconstruction_file": "reconstruction-4.traces", "created": 1.0, "updated": 2.0,
+    }))
+    store = ProjectStore(tmp_path / "data", database_url=database_url)
+    record = store.get("old1")
+    assert (record.name, record.version, record.image_revision, record.image_name) == ("Old", 4, 2, "cell.tif")
+    assert store.image("old1").shape_zyx == (24, 96, 128)
+    assert len(store.reconstruction("old1")) == 3
+    assert [(h.version, h.action, h.summary) for h in store.history("old1")] == [
+        (4, "import", f"imported from project.json: 3 paths, {_tree(3).n_nodes} nodes")]
+    store.set_reconstruction("old1", _tree(1), base_version=4, user="ann")
+    store.undo("old1", "ann", base_version=5)
+    assert len(store.reconstruction("old1")) == 3
+    again = ProjectStore(tmp_path / "data", database_url=database_url)  # the next start imports nothing
+    assert again.get("old1").version == 6 and len(again.history("old1")) == 3
+    for s in (store, again):
+        s.engine.dispose()
