@@ -13,8 +13,10 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .io.errors import SNTWebIOError
-from .io.reconstruction import convert, read_reconstruction
+from .io.reconstruction import convert, read_reconstruction, write_reconstruction
 from .io.tiff import read_image
 
 DEFAULT_DATA_DIR = "~/.snt-web"
@@ -205,6 +207,65 @@ def _add_account_commands(sub) -> None:
     mset.set_defaults(func=cmd_member_set)
 
 
+def _triple(text: str) -> tuple[float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y,Z numbers, got {text!r}") from None
+    if len(values) != 3:
+        raise argparse.ArgumentTypeError(f"expected three numbers X,Y,Z, got {text!r}")
+    return values
+
+
+def _scales(text: str) -> tuple[float, ...]:
+    try:
+        scales = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not scales or min(scales) <= 0:
+        raise argparse.ArgumentTypeError("scales must be positive")
+    return scales
+
+
+def _to_voxel(xyz, image, units: str, label: str) -> tuple[int, int, int]:
+    """X,Y,Z in µm or voxels -> a (z, y, x) voxel index inside the image."""
+    zyx = np.asarray(xyz[::-1], dtype=float)
+    if units == "um":
+        zyx = zyx / np.asarray(image.spacing)
+    index = np.rint(zyx).astype(int)
+    if np.any(index < 0) or np.any(index >= image.shape_zyx):
+        raise CLIError(f"{label} {','.join(f'{v:g}' for v in xyz)} ({units}) lies outside the image")
+    return tuple(int(v) for v in index)
+
+
+def cmd_trace(args) -> int:
+    from .model import Path as TracedPath
+    from .model import Tree
+    from .tracing import trace_path, voxels_to_points
+    from .tracing.layers import LAYERS, filtered_layer
+
+    image = read_image(_existing_file(args.image))
+    volume = image.volume(args.channel - 1, args.frame - 1)
+    if args.layer in LAYERS:
+        layer = filtered_layer(volume, args.layer, image.spacing, args.scales)
+    else:
+        secondary = read_image(_existing_file(args.layer))
+        if secondary.shape_zyx != image.shape_zyx:
+            raise CLIError(f"{args.layer}: shape (z, y, x) {secondary.shape_zyx} differs from the image's "
+                           f"{image.shape_zyx}")
+        layer = secondary.volume()
+    start = _to_voxel(args.start, image, args.units, "--from")
+    goal = _to_voxel(args.goal, image, args.units, "--to")
+    result = trace_path(layer, start, goal, spacing=image.spacing, cost=args.cost)
+    path = TracedPath(0, voxels_to_points(result.path_zyx, image.spacing), channel=args.channel, frame=args.frame)
+    tree = Tree([path], spacing_xyz=tuple(image.spacing[::-1]), units=image.units)
+    write_reconstruction(tree, args.output)
+    print(json.dumps({"length": round(path.length, 6), "units": image.units, "n_nodes": len(path),
+                      "cost": result.cost, "n_visited": result.n_visited, "search_s": round(result.search_s, 6),
+                      "output": str(args.output)}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="snt-web", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -235,6 +296,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--shape", type=_shape, default=(48, 256, 256), help="Z,Y,X (default 48,256,256)")
     demo.set_defaults(func=cmd_demo_data)
+
+    trace = sub.add_parser("trace", help="trace the least-cost path between two points (A*, SNT's costs)")
+    trace.add_argument("image")
+    trace.add_argument("--from", dest="start", type=_triple, required=True, help="start X,Y,Z")
+    trace.add_argument("--to", dest="goal", type=_triple, required=True, help="end X,Y,Z")
+    trace.add_argument("--units", choices=("um", "voxel"), default="um",
+                       help="units of --from/--to: physical (default, the image's unit) or voxel indices")
+    trace.add_argument("--cost", choices=("reciprocal", "difference", "difference-squared", "probability"),
+                       default="reciprocal")
+    trace.add_argument("--layer", default="raw",
+                       help="raw (default), tubeness, frangi, gaussian, or a same-shaped TIFF (a probability map)")
+    trace.add_argument("--scales", type=_scales, help="filter scales in physical units, e.g. 0.6,1.2")
+    trace.add_argument("--channel", type=int, default=1, help="1-based channel")
+    trace.add_argument("--frame", type=int, default=1, help="1-based time frame")
+    trace.add_argument("-o", "--output", required=True, help="OUT.swc or OUT.traces")
+    trace.set_defaults(func=cmd_trace)
     return parser
 
 
