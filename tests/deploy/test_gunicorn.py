@@ -8,6 +8,7 @@ versions must be contiguous, and the final state must be the last write.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shlex
@@ -167,8 +168,8 @@ def test_a_server_killed_mid_burst_keeps_every_acknowledged_write(server):
                 status, body = _request("GET", f"{base}/api/v1/projects/{project_id}", token)
                 status, body = _request("PATCH", f"{base}/api/v1/projects/{project_id}/paths/2", token,
                                         {"base_version": body["version"], "name": f"k{k}-{n}"})
-            except (OSError, ValueError, KeyError, TypeError):
-                return  # the server is gone
+            except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError):
+                return  # the server is gone (mid-response, too)
             if status == 200:
                 with lock:
                     acknowledged.append((body["version"], f"k{k}-{n}"))
