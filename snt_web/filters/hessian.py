@@ -4,9 +4,9 @@ The Hessian is taken by finite differences on the smoothed image, in physical
 units (an anisotropic stack gives the same response to a tube whatever its
 direction). Eigenvalues of the symmetric 3 x 3 matrices are computed with the
 trigonometric method (Smith 1961), 2 x 2 with the quadratic formula, voxel by
-voxel in compiled loops: some 20-50x faster than a batched
-``numpy.linalg.eigvalsh`` (which ``skimage.feature.hessian_matrix_eigvals``
-uses) and without its temporaries.
+voxel in compiled loops: about 10x faster than the batched
+``numpy.linalg.eigvalsh`` that ``skimage.feature.hessian_matrix_eigvals``
+uses (``benchmarks/bench_tracing.py``), and without its temporaries.
 
 The per-voxel pieces (:func:`hessian_at_3d`, :func:`eigenvalues_3x3` and their
 2D twins) are numba functions, so that :mod:`.tubeness` can fuse them with its
@@ -155,12 +155,15 @@ def eigenvalues_3x3(a, b, c, d, e, f):
     if p2 == 0.0:
         return q, q, q
     p = math.sqrt(p2)
-    a, b, c, d, e, f = a / p, b / p, c / p, d / p, e / p, f / p
-    half_det = 0.5 * (a * (d * f - e * e) - b * (b * f - e * c) + c * (b * e - d * c))
-    # Rounding can push |det(B) / 2| a hair past 1.
+    # det(B) / 2 = det(A - qI) / (2 p**3); rounding can push it a hair past 1.
+    half_det = 0.5 * (a * (d * f - e * e) - b * (b * f - e * c) + c * (b * e - d * c)) / (p2 * p)
     phi = math.acos(min(max(half_det, -1.0), 1.0)) / 3.0
-    largest = q + 2.0 * p * math.cos(phi)
-    smallest = q + 2.0 * p * math.cos(phi + 2.0 * math.pi / 3.0)
+    # cos(phi + 2 pi / 3) from cos(phi) and sin(phi) (phi is in [0, pi / 3]):
+    # one cosine instead of two, the costliest part of the filter after acos.
+    cos_phi = math.cos(phi)
+    sin_phi = math.sqrt(max(1.0 - cos_phi * cos_phi, 0.0))
+    largest = q + 2.0 * p * cos_phi
+    smallest = q - p * (cos_phi + math.sqrt(3.0) * sin_phi)
     return largest, 3.0 * q - largest - smallest, smallest
 
 
@@ -195,13 +198,16 @@ def _hessian_2d(s, inverse, out):
 
 @numba.njit(cache=True)
 def _eigenvalues_3x3_all(a, b, c, d, e, f, out):
+    # np.float64, not float(): numba's float() keeps float32 as float32.
+    f64 = np.float64
     for i in range(a.size):
         out[0, i], out[1, i], out[2, i] = eigenvalues_3x3(
-            float(a[i]), float(b[i]), float(c[i]), float(d[i]), float(e[i]), float(f[i])
+            f64(a[i]), f64(b[i]), f64(c[i]), f64(d[i]), f64(e[i]), f64(f[i])
         )
 
 
 @numba.njit(cache=True)
 def _eigenvalues_2x2_all(a, b, d, out):
+    f64 = np.float64
     for i in range(a.size):
-        out[0, i], out[1, i] = eigenvalues_2x2(float(a[i]), float(b[i]), float(d[i]))
+        out[0, i], out[1, i] = eigenvalues_2x2(f64(a[i]), f64(b[i]), f64(d[i]))

@@ -107,13 +107,8 @@ def image_statistics(volume, start_zyx=None, goal_zyx=None, *, stats: str = "sub
         region = volume
     else:
         raise ValueError(f"stats must be 'subvolume' or 'image', got {stats!r}")
-    region = np.asarray(region)
-    return {
-        "minimum": float(region.min()),
-        "maximum": float(region.max()),
-        "mean": float(region.mean(dtype=np.float64)),
-        "sd": float(region.std(dtype=np.float64)),
-    }
+    minimum, maximum, mean, sd = _statistics(np.asarray(region))
+    return {"minimum": minimum, "maximum": maximum, "mean": mean, "sd": sd}
 
 
 def cost_model(volume, start_zyx, goal_zyx, *, cost="reciprocal", stats="subvolume", z_fudge=0.8) -> CostModel:
@@ -149,3 +144,29 @@ def _costs(values, code, p0, p1, min_step):
     for i in range(values.size):
         out[i] = step_cost(values[i], code, p0, p1, min_step)
     return out
+
+
+@numba.njit(cache=True)
+def _statistics(region):
+    """Minimum, maximum, mean and (population) standard deviation of a 3D array, in one pass.
+
+    A compiled loop over the (possibly strided) region instead of numpy's
+    reductions, which would read it four times and allocate a float64 copy of
+    it for the deviation: with ``stats="image"``, a whole-volume array per click.
+    Moments are taken about the first value, which keeps the difference of
+    squares accurate when the values sit far from zero.
+    """
+    nz, ny, nx = region.shape
+    shift = np.float64(region[0, 0, 0])
+    lo, hi, total, squares = np.inf, -np.inf, 0.0, 0.0
+    for z in range(nz):
+        for y in range(ny):
+            for x in range(nx):
+                v = np.float64(region[z, y, x])
+                lo = min(lo, v)
+                hi = max(hi, v)
+                d = v - shift
+                total += d
+                squares += d * d
+    mean = total / region.size
+    return lo, hi, shift + mean, math.sqrt(max(squares / region.size - mean * mean, 0.0))

@@ -1,20 +1,27 @@
-"""A* path search between two voxels, as SNT's tracer does it, on the raw image or a filtered layer.
+"""Optimal path search between two voxels, as SNT's tracer does it, on the raw image or a filtered layer.
 
 The search is 26-connected and measured in physical units: stepping from a
 voxel to a neighbour adds the physical step length times the cost of the
-neighbour's value (:mod:`.costs`). The heuristic is the physical straight-line
-distance to the goal times the least step cost, which is consistent, so the
-first time the goal is taken from the queue its cost is optimal.
+neighbour's value (:mod:`.costs`). It is NBA* (Pijls & Post 2009, SNT's
+optimal ``NBASTAR``): an A* from the start and an A* from the goal, each with
+the physical straight-line distance to its target times the least step cost
+as heuristic (consistent, so admissible), each pruning what cannot beat the
+best meeting found so far. The result is the least-cost path.
 
-The search touches only the voxels it reaches: their costs, parents and closed
-flags live in an open-addressing hash table keyed by flat voxel index that
-grows with the search, and the volume is only read. A short path on a filtered
-layer visits a few thousand voxels, so a click costs kilobytes, not arrays the
-size of the image.
+Two fronts matter most when an end lies off the neurite (a click on the
+background of a tubeness layer): its own cost is then huge, and a one-sided
+search expands every voxel cheaper than that before it reaches the goal,
+often the whole volume, while the other front pays it once and bounds both.
 
-The kernel is compiled by numba on the first call in a process for each volume
-dtype and cached on disk (``cache=True``); later processes load it in a fraction
-of a second. :func:`warm_up` does that ahead of the first click.
+Only the voxels a search touches are stored: the volume is cut into pages of
+2 x 8 x 8 voxels (1 x 16 x 16 in 2D), and a page (costs from both ends, parent
+directions, a done flag: 19 bytes a voxel) is allocated the first time the
+search reaches it, found through a table of one int32 per page. The volume is
+only read, never copied or converted.
+
+The kernel is compiled by numba on the first call in a process for each
+volume dtype and cached on disk (``cache=True``), so later processes load it
+in a fraction of a second; :func:`warm_up` does that ahead of the first click.
 """
 
 from __future__ import annotations
@@ -30,6 +37,11 @@ from .costs import cost_model, step_cost
 
 __all__ = ["TraceResult", "trace_path", "voxels_to_points", "warm_up"]
 
+# Page shape as bit shifts (z, y, x): thin in z, where stacks are coarse and
+# neurites mostly run in the plane.
+_PAGE_SHIFTS_3D = (1, 3, 3)
+_PAGE_SHIFTS_2D = (0, 4, 4)
+
 
 class TraceResult(NamedTuple):
     """The outcome of one search.
@@ -41,11 +53,11 @@ class TraceResult(NamedTuple):
     cost : float
         Sum over steps of physical step length x cost of the voxel stepped onto.
     n_visited : int
-        Voxels whose cost was settled (taken from the queue).
+        Voxels expanded (settled and their neighbours scored), both fronts together.
     search_s : float
         Seconds spent searching (statistics and kernel), excluding any filtering.
     peak_bytes : int
-        Largest working memory the search held (hash table, queue, per-voxel records).
+        Working memory the search allocated: page table, pages and queues.
     """
 
     path_zyx: np.ndarray
@@ -95,12 +107,10 @@ def trace_path(volume, start_zyx, goal_zyx, *, spacing=(1.0, 1.0, 1.0), cost="re
     if spacing.shape != (3,) or not np.all(spacing > 0):
         raise ValueError(f"spacing must be three positive numbers, got {spacing}")
     code, p0, p1, min_step = cost_model(volume, start, goal, cost=cost, stats=stats, z_fudge=z_fudge).params
-    if not volume.flags.c_contiguous:
-        volume = np.ascontiguousarray(volume)
-    flat, total, n_visited, peak = _astar(volume.reshape(-1), np.array(volume.shape, dtype=np.int64), spacing,
-                                          _flat(start, volume.shape), _flat(goal, volume.shape),
-                                          code, p0, p1, min_step)
-    path = np.stack(np.unravel_index(flat, volume.shape), axis=1).astype(np.int64)
+    if np.array_equal(start, goal):
+        return TraceResult(start[None], 0.0, 0, time.perf_counter() - began, 0)
+    shifts = np.array(_PAGE_SHIFTS_2D if volume.shape[0] == 1 else _PAGE_SHIFTS_3D, dtype=np.int64)
+    path, total, n_visited, peak = _nba_star(volume, spacing, start, goal, code, p0, p1, min_step, shifts)
     return TraceResult(path, float(total), int(n_visited), time.perf_counter() - began, int(peak))
 
 
@@ -132,25 +142,73 @@ def _voxel(point, shape, name) -> np.ndarray:
     return p
 
 
-def _flat(p, shape) -> int:
-    return int(np.ravel_multi_index(tuple(p), shape))
+_FORWARD, _BACKWARD = 0, 1
+_NO_PARENT = 255
+
+
+@numba.njit(cache=True, inline="always")
+def _push(keys, items, n, key, item):
+    """Insert into the binary min-heap ``keys[:n]`` (items alongside); the caller counts it."""
+    pos = n
+    while pos > 0:
+        up = (pos - 1) >> 1
+        if keys[up] <= key:
+            break
+        keys[pos], items[pos] = keys[up], items[up]
+        pos = up
+    keys[pos], items[pos] = key, item
+
+
+@numba.njit(cache=True, inline="always")
+def _pop(keys, items, n):
+    """Remove and return the item with the smallest key from the heap ``keys[:n]``."""
+    top = items[0]
+    n -= 1
+    last_key, last_item = keys[n], items[n]
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= n:
+            break
+        if child + 1 < n and keys[child + 1] < keys[child]:
+            child += 1
+        if keys[child] >= last_key:
+            break
+        keys[pos], items[pos] = keys[child], items[child]
+        pos = child
+    keys[pos], items[pos] = last_key, last_item
+    return top
+
+
+@numba.njit(cache=True, inline="always")
+def _block(z, y, x, shifts, pby, pbx):
+    """Index in the page table of the page holding voxel ``(z, y, x)``."""
+    return ((z >> shifts[0]) * pby + (y >> shifts[1])) * pbx + (x >> shifts[2])
+
+
+@numba.njit(cache=True, inline="always")
+def _slot(z, y, x, shifts):
+    """Position of voxel ``(z, y, x)`` within its page."""
+    sy, sx = shifts[1], shifts[2]
+    return ((((z & ((1 << shifts[0]) - 1)) << sy) | (y & ((1 << sy) - 1))) << sx) | (x & ((1 << sx) - 1))
+
+
+@numba.njit(cache=True, inline="always")
+def _clear_page(g, parent, done, page):
+    g[:, page] = np.inf
+    parent[:, page] = _NO_PARENT
+    done[page] = False
+
+
+@numba.njit(cache=True, inline="always")
+def _distance(z, y, x, target, spacing):
+    return math.sqrt(((z - target[0]) * spacing[0]) ** 2 + ((y - target[1]) * spacing[1]) ** 2
+                     + ((x - target[2]) * spacing[2]) ** 2)
 
 
 @numba.njit(cache=True)
-def _slot_of(keys, key):
-    """Hash-table position of ``key``: where it is, or the empty position where it belongs."""
-    mask = keys.size - 1
-    h = (key * 0x9E3779B1) ^ (key >> 15)
-    i = h & mask
-    while keys[i] != -1 and keys[i] != key:
-        i = (i + 1) & mask
-    return i
-
-
-@numba.njit(cache=True)
-def _astar(values, shape, spacing, start, goal, code, p0, p1, min_step):
-    nz, ny, nx = shape[0], shape[1], shape[2]
-    gz, gy, gx = goal // (ny * nx), (goal // nx) % ny, goal % nx
+def _nba_star(values, spacing, start, goal, code, p0, p1, min_step, shifts):
+    nz, ny, nx = values.shape
     # The 26 neighbour offsets and their physical lengths.
     offsets = np.empty((26, 3), dtype=np.int64)
     lengths = np.empty(26, dtype=np.float64)
@@ -163,129 +221,133 @@ def _astar(values, shape, spacing, start, goal, code, p0, p1, min_step):
                     lengths[k] = math.sqrt((dz * spacing[0]) ** 2 + (dy * spacing[1]) ** 2 + (dx * spacing[2]) ** 2)
                     k += 1
 
-    # Hash table: flat voxel index -> record number; records hold the voxel,
-    # its best cost so far, its parent record and whether it is settled.
-    keys = np.full(1024, -1, dtype=np.int64)
-    slots = np.empty(1024, dtype=np.int32)
-    voxel = np.empty(512, dtype=np.int64)
-    g = np.empty(512, dtype=np.float64)
-    parent = np.empty(512, dtype=np.int32)
-    closed = np.zeros(512, dtype=np.bool_)
-    n_records = 0
-    # Binary min-heap of (f, record) with lazy deletion of stale entries.
-    heap_f = np.empty(1024, dtype=np.float64)
-    heap_r = np.empty(1024, dtype=np.int32)
-    n_heap = 0
-    peak = 0
+    # Pages: table[page of a voxel] -> page number, -1 until first touched.
+    # Pages per axis, rounded up.
+    pbz, pby, pbx = -(-nz >> shifts[0]), -(-ny >> shifts[1]), -(-nx >> shifts[2])
+    table = np.full(pbz * pby * pbx, -1, dtype=np.int32)
+    page_size = 1 << (shifts[0] + shifts[1] + shifts[2])
+    capacity = 16
+    g = np.empty((2, capacity, page_size), dtype=np.float64)  # cost from start / to goal
+    parent = np.empty((2, capacity, page_size), dtype=np.uint8)  # neighbour index, per front
+    done = np.empty((capacity, page_size), dtype=np.bool_)  # expanded or pruned by either front
+    n_pages = 0
+    # One binary min-heap per front of (f, flat voxel index), stale entries skipped when popped.
+    heap_keys = np.empty((2, 1024), dtype=np.float64)
+    heap_items = np.empty((2, 1024), dtype=np.int64)
+    n_heap = np.zeros(2, dtype=np.int64)
+    ends = np.empty((2, 3), dtype=np.int64)  # where each front starts
+    ends[_FORWARD] = start
+    ends[_BACKWARD] = goal
 
-    i = _slot_of(keys, start)
-    keys[i], slots[i] = start, 0
-    voxel[0], g[0], parent[0] = start, 0.0, -1
-    n_records = 1
-    heap_f[0], heap_r[0] = 0.0, 0
-    n_heap = 1
+    best = np.inf  # cost of the best meeting so far
+    meet = -1
     n_visited = 0
-    found = -1
+    for side in range(2):
+        z, y, x = ends[side, 0], ends[side, 1], ends[side, 2]
+        block = _block(z, y, x, shifts, pby, pbx)
+        if table[block] == -1:
+            table[block] = n_pages
+            _clear_page(g, parent, done, n_pages)
+            n_pages += 1
+        g[side, table[block], _slot(z, y, x, shifts)] = 0.0
+        _push(heap_keys[side], heap_items[side], 0, min_step * _distance(z, y, x, ends[1 - side], spacing),
+              (z * ny + y) * nx + x)
+        n_heap[side] = 1
 
-    while n_heap > 0:
-        # Pop the smallest f.
-        r = heap_r[0]
-        n_heap -= 1
-        last_f, last_r = heap_f[n_heap], heap_r[n_heap]
-        pos = 0
-        while True:
-            child = 2 * pos + 1
-            if child >= n_heap:
-                break
-            if child + 1 < n_heap and heap_f[child + 1] < heap_f[child]:
-                child += 1
-            if heap_f[child] >= last_f:
-                break
-            heap_f[pos], heap_r[pos] = heap_f[child], heap_r[child]
-            pos = child
-        if n_heap > 0:
-            heap_f[pos], heap_r[pos] = last_f, last_r
-        if closed[r]:
-            continue
-        closed[r] = True
-        n_visited += 1
-        here = voxel[r]
-        if here == goal:
-            found = r
+    while n_heap[_FORWARD] > 0 and n_heap[_BACKWARD] > 0:
+        side = _FORWARD if n_heap[_FORWARD] <= n_heap[_BACKWARD] else _BACKWARD
+        other = 1 - side
+        # Every voxel left on this front would be pruned (f >= best): done.
+        if heap_keys[side, 0] >= best:
             break
+        here = _pop(heap_keys[side], heap_items[side], n_heap[side])
+        n_heap[side] -= 1
         z, y, x = here // (ny * nx), (here // nx) % ny, here % nx
+        page = table[_block(z, y, x, shifts, pby, pbx)]
+        slot = _slot(z, y, x, shifts)
+        if done[page, slot]:
+            continue
+        done[page, slot] = True
+        g_here = g[side, page, slot]
+        # NBA*'s pruning: no path through here can beat the best meeting. The
+        # other heap's top bounds its front from below (a stale entry only
+        # lowers it), as the pruning needs.
+        if g_here + min_step * _distance(z, y, x, ends[other], spacing) >= best:
+            continue
+        if g_here + heap_keys[other, 0] - min_step * _distance(z, y, x, ends[side], spacing) >= best:
+            continue
+        n_visited += 1
+
+        # Room for this expansion: at most 8 new pages and 26 heap entries.
+        if n_pages + 8 > capacity:
+            capacity *= 2
+            g2 = np.empty((2, capacity, page_size), dtype=np.float64)
+            g2[:, :n_pages] = g[:, :n_pages]
+            g = g2
+            parent2 = np.empty((2, capacity, page_size), dtype=np.uint8)
+            parent2[:, :n_pages] = parent[:, :n_pages]
+            parent = parent2
+            done2 = np.empty((capacity, page_size), dtype=np.bool_)
+            done2[:n_pages] = done[:n_pages]
+            done = done2
+        if n_heap[side] + 26 > heap_keys.shape[1]:
+            size = 2 * heap_keys.shape[1]
+            keys2 = np.empty((2, size), dtype=np.float64)
+            keys2[:, :heap_keys.shape[1]] = heap_keys
+            heap_keys = keys2
+            items2 = np.empty((2, size), dtype=np.int64)
+            items2[:, :heap_items.shape[1]] = heap_items
+            heap_items = items2
+
+        # Backwards, a step from a neighbour onto here costs here's value.
+        cost_here = step_cost(values[z, y, x], code, p0, p1, min_step)
         for k in range(26):
             vz, vy, vx = z + offsets[k, 0], y + offsets[k, 1], x + offsets[k, 2]
             if vz < 0 or vz >= nz or vy < 0 or vy >= ny or vx < 0 or vx >= nx:
                 continue
-            there = (vz * ny + vy) * nx + vx
-            new_g = g[r] + lengths[k] * step_cost(values[there], code, p0, p1, min_step)
-            i = _slot_of(keys, there)
-            if keys[i] == -1:
-                if n_records == voxel.size:  # grow the records
-                    size = 2 * voxel.size
-                    voxel2 = np.empty(size, dtype=np.int64)
-                    voxel2[:n_records] = voxel[:n_records]
-                    voxel = voxel2
-                    g2 = np.empty(size, dtype=np.float64)
-                    g2[:n_records] = g[:n_records]
-                    g = g2
-                    parent2 = np.empty(size, dtype=np.int32)
-                    parent2[:n_records] = parent[:n_records]
-                    parent = parent2
-                    closed2 = np.zeros(size, dtype=np.bool_)
-                    closed2[:n_records] = closed[:n_records]
-                    closed = closed2
-                s = n_records
-                n_records += 1
-                voxel[s], g[s], parent[s] = there, new_g, r
-                keys[i], slots[i] = there, s
-                if 2 * n_records > keys.size:  # keep the table at most half full
-                    old_keys, old_slots = keys, slots
-                    keys = np.full(2 * old_keys.size, -1, dtype=np.int64)
-                    slots = np.empty(2 * old_keys.size, dtype=np.int32)
-                    for j in range(old_keys.size):
-                        if old_keys[j] != -1:
-                            t = _slot_of(keys, old_keys[j])
-                            keys[t], slots[t] = old_keys[j], old_slots[j]
+            block = _block(vz, vy, vx, shifts, pby, pbx)
+            there = table[block]
+            if there == -1:
+                there = n_pages
+                table[block] = there
+                _clear_page(g, parent, done, there)
+                n_pages += 1
+            slot = _slot(vz, vy, vx, shifts)
+            if done[there, slot]:
+                continue
+            if side == _FORWARD:
+                new_g = g_here + lengths[k] * step_cost(values[vz, vy, vx], code, p0, p1, min_step)
             else:
-                s = slots[i]
-                if closed[s] or new_g >= g[s]:
-                    continue
-                g[s], parent[s] = new_g, r
-            # Push (f, s) and sift it up.
-            if n_heap == heap_f.size:
-                heap_f2 = np.empty(2 * n_heap, dtype=np.float64)
-                heap_f2[:n_heap] = heap_f[:n_heap]
-                heap_f = heap_f2
-                heap_r2 = np.empty(2 * n_heap, dtype=np.int32)
-                heap_r2[:n_heap] = heap_r[:n_heap]
-                heap_r = heap_r2
-            h = min_step * math.sqrt(((vz - gz) * spacing[0]) ** 2 + ((vy - gy) * spacing[1]) ** 2
-                                     + ((vx - gx) * spacing[2]) ** 2)
-            f = new_g + h
-            pos = n_heap
-            n_heap += 1
-            while pos > 0:
-                up = (pos - 1) // 2
-                if heap_f[up] <= f:
-                    break
-                heap_f[pos], heap_r[pos] = heap_f[up], heap_r[up]
-                pos = up
-            heap_f[pos], heap_r[pos] = f, s
-        used = keys.size * 12 + voxel.size * 21 + heap_f.size * 12
-        if used > peak:
-            peak = used
+                new_g = g_here + lengths[k] * cost_here
+            if new_g >= g[side, there, slot]:
+                continue
+            g[side, there, slot] = new_g
+            parent[side, there, slot] = k
+            _push(heap_keys[side], heap_items[side], n_heap[side],
+                  new_g + min_step * _distance(vz, vy, vx, ends[other], spacing), (vz * ny + vy) * nx + vx)
+            n_heap[side] += 1
+            through = new_g + g[other, there, slot]
+            if through < best:
+                best, meet = through, (vz * ny + vy) * nx + vx
 
-    # Walk back from the goal (always reached: the volume is connected).
-    n = 0
-    r = found
-    while r != -1:
-        n += 1
-        r = parent[r]
-    path = np.empty(n, dtype=np.int64)
-    r = found
-    for j in range(n - 1, -1, -1):
-        path[j] = voxel[r]
-        r = parent[r]
-    return path, g[found], n_visited, peak
+    # The path: from the meeting voxel back to the start, then on to the goal,
+    # each step undoing the offset that reached it.
+    halves = []
+    for side in range(2):
+        n = 0
+        for filling in range(2):  # count the voxels, then fill them in
+            half = np.empty((n, 3), dtype=np.int64)
+            z, y, x = meet // (ny * nx), (meet // nx) % ny, meet % nx
+            n = 0
+            while True:
+                if filling:
+                    half[n, 0], half[n, 1], half[n, 2] = z, y, x
+                n += 1
+                k = parent[side, table[_block(z, y, x, shifts, pby, pbx)], _slot(z, y, x, shifts)]
+                if k == _NO_PARENT:
+                    break
+                z, y, x = z - offsets[k, 0], y - offsets[k, 1], x - offsets[k, 2]
+        halves.append(half)
+    path = np.concatenate((halves[_FORWARD][::-1], halves[_BACKWARD][1:]))
+    peak = table.nbytes + g.nbytes + parent.nbytes + done.nbytes + heap_keys.nbytes + heap_items.nbytes
+    return path, best, n_visited, peak

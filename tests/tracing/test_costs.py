@@ -54,6 +54,17 @@ def test_statistics_from_padded_box_or_image():
     assert cost_model(volume, (15, 20, 20), (15, 20, 30), cost="difference").maximum == 7
 
 
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_statistics_match_numpy(dtype):
+    rng = np.random.default_rng(0)
+    # Far from zero with a small spread: a naive sum of squares would lose the spread.
+    volume = (30000 + rng.normal(0, 3, size=(6, 50, 60))).astype(dtype)
+    stats = image_statistics(volume[:, ::2, 1:], stats="image")  # a strided view is read in place
+    region = volume[:, ::2, 1:].astype(np.float64)
+    expected = [region.min(), region.max(), region.mean(), region.std()]
+    np.testing.assert_allclose([stats[k] for k in ("minimum", "maximum", "mean", "sd")], expected, rtol=1e-9)
+
+
 def test_flat_image_and_bad_names():
     flat = cost_model(np.full((3, 3, 3), 5.0), (0, 0, 0), (2, 2, 2), cost="probability")
     assert np.all(np.isfinite(flat(np.array([5.0, 6.0])))) and flat.min_step == pytest.approx(1)

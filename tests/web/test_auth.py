@@ -304,21 +304,18 @@ def _open_file_post(meta: dict, trigger: str, filename: str, data: bytes | None 
     }
 
 
-def _writes(store, tmp_path):
+def _writes(store, image_path):
     """Every way the page writes to a project: (trigger, file name, bytes to upload or None)."""
     from snt_web.io.swc import format_swc
 
     swc = format_swc(store.reconstruction("demo")).encode()
     (store.files_dir / "other.swc").write_bytes(swc)
-    tiff = store.image("demo").path.read_bytes() if getattr(store.image("demo"), "path", None) else None
-    writes = [("upload", "mine.swc", swc), ("data-open", "other.swc", None)]
-    if tiff is not None:
-        writes.append(("upload", "mine.tif", tiff))
-    return writes
+    return [("upload", "mine.swc", swc), ("upload", "mine.tif", image_path.read_bytes()),
+            ("data-open", "other.swc", None)]
 
 
 @pytest.mark.parametrize("mode", ["login", "demo-readonly"])
-def test_dash_write_callbacks_refuse_a_viewer(store, tmp_path, mode):
+def test_dash_write_callbacks_refuse_a_viewer(store, demo_files, mode):
     accounts = Accounts(store)
     accounts.add_user("ann", PASSWORD, role="annotator")
     accounts.add_user("vic", PASSWORD, role="viewer")
@@ -329,7 +326,7 @@ def test_dash_write_callbacks_refuse_a_viewer(store, tmp_path, mode):
     else:
         viewer.get("/")  # an anonymous visitor: the page hands out the CSRF cookie
     headers = {"X-CSRFToken": _csrf(viewer)}
-    for trigger, filename, data in _writes(store, tmp_path):
+    for trigger, filename, data in _writes(store, demo_files[0]):
         before = store.get("demo").version
         history = store.history("demo")
         meta = {"id": "demo", "version": before}
@@ -345,7 +342,7 @@ def test_dash_write_callbacks_refuse_a_viewer(store, tmp_path, mode):
         annotator = app.server.test_client()
         login(annotator, "ann")
         before = store.get("demo").version
-        body = _open_file_post({"id": "demo", "version": before}, *_writes(store, tmp_path)[0])
+        body = _open_file_post({"id": "demo", "version": before}, *_writes(store, demo_files[0])[0])
         response = annotator.post("/_dash-update-component", json=body, headers={"X-CSRFToken": _csrf(annotator)})
         assert response.json["response"]["project"]["data"]["version"] == before + 1
         assert store.history("demo")[0].user == "ann"
