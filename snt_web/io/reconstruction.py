@@ -16,8 +16,8 @@ from xml.etree.ElementTree import ParseError
 
 from ..model.tree import Tree
 from .errors import InvalidSWCError, InvalidTracesError, SNTWebIOError, UnsupportedFormatError
-from .swc import read_swc, write_swc
-from .traces import GZIP_MAGIC, read_traces, write_traces
+from .swc import format_swc, read_swc, write_swc
+from .traces import GZIP_MAGIC, read_traces, traces_bytes, write_traces
 
 #: Extensions read and written, lowercase, with their format names.
 RECONSTRUCTION_EXTENSIONS = {".swc": "swc", ".traces": "traces"}
@@ -110,6 +110,22 @@ def write_reconstruction(tree: Tree, path, *, image_shape_zyx=None) -> None:
         write_traces(tree, path, image_shape_zyx=image_shape_zyx)
     else:
         write_swc(tree, path)
+
+
+def reconstruction_bytes(tree: Tree, fmt: str, *, compresslevel: int | None = 6) -> bytes:
+    """The file content :func:`write_reconstruction` would write, for downloads.
+
+    Parameters
+    ----------
+    fmt : {'swc', 'traces'}
+    compresslevel : int or None
+        gzip level of a ``.traces`` file; None for plain XML. Ignored for SWC.
+    """
+    if fmt == "traces":
+        return traces_bytes(tree, compresslevel=compresslevel)
+    if fmt == "swc":
+        return format_swc(tree).encode("utf-8")
+    raise ValueError(f"format must be 'swc' or 'traces', got {fmt!r}")
 
 
 def convert(in_path, out_path, *, warnings=None) -> Tree:

@@ -406,14 +406,19 @@ def write_traces(tree: Tree, path, *, compress: bool = True, image_shape_zyx=Non
     image_shape_zyx : tuple of int, optional
         Written as ``<imagesize>`` when given.
     """
-    data = format_traces(tree, image_shape_zyx=image_shape_zyx).encode("utf-8")
+    data = traces_bytes(tree, compresslevel=6 if compress else None, image_shape_zyx=image_shape_zyx)
     with atomic_write(path, "wb") as fh:
-        if compress:
-            # mtime=0: output depends on content only; level 6: ~3x faster than 9, ~same size.
-            with gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=6, mtime=0) as gz:
-                gz.write(data)
-        else:
-            fh.write(data)
+        fh.write(data)
+
+
+def traces_bytes(tree: Tree, *, compresslevel: int | None = 6, image_shape_zyx=None) -> bytes:
+    """The bytes of a ``.traces`` file for ``tree``: gzipped XML, or plain XML when ``compresslevel`` is None.
+
+    ``mtime=0``: the output depends on the content only. Level 6 is ~3x faster
+    than 9 for about the same size; level 1 is faster still.
+    """
+    data = format_traces(tree, image_shape_zyx=image_shape_zyx).encode("utf-8")
+    return data if compresslevel is None else gzip.compress(data, compresslevel=compresslevel, mtime=0)
 
 
 def format_traces(tree: Tree, *, image_shape_zyx=None) -> str:

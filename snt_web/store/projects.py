@@ -18,7 +18,6 @@ rows when a store first opens the data directory (:mod:`.legacy`).
 
 from __future__ import annotations
 
-import gzip
 import re
 import secrets
 import time
@@ -30,7 +29,7 @@ from sqlalchemy import and_, exc, func, insert, select, update
 from ..io.atomic import atomic_write
 from ..io.image import Image
 from ..io.tiff import read_image
-from ..io.traces import format_traces, parse_traces_bytes
+from ..io.traces import parse_traces_bytes, traces_bytes
 from ..model import Tree
 from . import database as db
 from .accounts import Accounts
@@ -431,9 +430,8 @@ class ProjectStore:
 
 
 def _compress(tree: Tree) -> bytes:
-    # mtime=0: the same reconstruction always compresses to the same bytes.
     # Level 1: text this repetitive compresses nearly as well, several times faster.
-    return gzip.compress(format_traces(tree).encode("utf-8"), compresslevel=1, mtime=0)
+    return traces_bytes(tree, compresslevel=1)
 
 
 def _record(conn, project_id, version, *, user, when, action, summary, blob, undoes=None) -> None:

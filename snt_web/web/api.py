@@ -20,10 +20,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..auth.roles import ROLES, PermissionDenied, allows
 from ..io.errors import SNTWebIOError
-from ..io.reconstruction import read_reconstruction_bytes
-from ..io.swc import format_swc
+from ..io.reconstruction import read_reconstruction_bytes, reconstruction_bytes
 from ..io.tiff import read_image_bytes
-from ..io.traces import format_traces
 from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreError
 from ..store import commands
 from .auth import current_user, project_role
@@ -181,10 +179,10 @@ def get_reconstruction(project_id: str):
     if version is not None and not 0 <= version <= current:
         raise APIError(404, f"project {project_id!r} has no version {version}")
     tree = store.reconstruction(project_id, version)
-    text = format_swc(tree) if fmt == "swc" else format_traces(tree)
+    data = reconstruction_bytes(tree, fmt, compresslevel=None)  # plain text: readable with curl
     mimetype, ext = FORMATS[fmt]
     filename = f"{project_id}-v{version if version is not None else current}{ext}"
-    return text.encode(), 200, {"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{filename}"'}
+    return data, 200, {"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{filename}"'}
 
 
 @blueprint.put("/projects/<project_id>/reconstruction")

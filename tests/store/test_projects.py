@@ -49,7 +49,7 @@ def test_a_failed_write_keeps_the_previous_version(store, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(projects_module, "format_traces", crash)
+    monkeypatch.setattr(projects_module, "traces_bytes", crash)
     with pytest.raises(OSError):
         store.set_reconstruction("p1", _tree(4), base_version=1)
     fresh = ProjectStore(store.data_dir, database_url=store.database_url)  # as a restarted server sees it

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import tempfile
 from pathlib import Path
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
@@ -19,7 +18,7 @@ from ...io.reconstruction import (
     RECONSTRUCTION_EXTENSIONS,
     read_reconstruction,
     read_reconstruction_bytes,
-    write_reconstruction,
+    reconstruction_bytes,
 )
 from ...auth.roles import PermissionDenied
 from ...store import StaleVersionError, StoreError
@@ -89,10 +88,7 @@ def open_file_bytes(store, meta: dict, data: bytes, filename: str, user: str | N
         apply(store, meta["id"], user, SetImageBytes(data, filename), meta["version"])
         return f"Opened image {filename}."
     require(meta["id"], "edit")  # before parsing: a viewer's upload is refused without work
-    tree = read_reconstruction_bytes(data, filename)
-    summary = f"opened {filename}: {len(tree)} paths, {tree.n_nodes} nodes"
-    apply(store, meta["id"], user, SetReconstruction(tree, summary), meta["version"])
-    return f"Opened {filename}: {len(tree)} paths, {tree.n_nodes} nodes."
+    return _open_tree(store, meta, read_reconstruction_bytes(data, filename), filename, user)
 
 
 def open_data_file(store, meta: dict, name: str, user: str | None) -> str:
@@ -102,10 +98,14 @@ def open_data_file(store, meta: dict, name: str, user: str | None) -> str:
     if is_image_name(name):
         apply(store, meta["id"], user, SetImagePath(str(path)), meta["version"])
         return f"Opened image {name}."
-    tree = read_reconstruction(path)
-    summary = f"opened {name}: {len(tree)} paths, {tree.n_nodes} nodes"
-    apply(store, meta["id"], user, SetReconstruction(tree, summary), meta["version"])
-    return f"Opened {name}: {len(tree)} paths, {tree.n_nodes} nodes."
+    return _open_tree(store, meta, read_reconstruction(path), name, user)
+
+
+def _open_tree(store, meta: dict, tree, name: str, user: str | None) -> str:
+    """Make ``tree`` (read from ``name``) the project's reconstruction, recorded as opened."""
+    opened = f"{name}: {len(tree)} paths, {tree.n_nodes} nodes"
+    apply(store, meta["id"], user, SetReconstruction(tree, f"opened {opened}"), meta["version"])
+    return f"Opened {opened}."
 
 
 def _decode_upload(contents: str, filename: str) -> bytes:
@@ -166,10 +166,7 @@ def register(app, upload_limit_bytes: int) -> None:
         prevent_initial_call=True,
     )
     def _save(_t, _s, meta):
-        ext = ".swc" if ctx.triggered_id == "save-swc" else ".traces"
+        fmt = "swc" if ctx.triggered_id == "save-swc" else "traces"
         tree = readable_store(meta["id"]).reconstruction(meta["id"])
         stem = Path(meta.get("image_name") or meta["name"]).stem or "reconstruction"
-        with tempfile.TemporaryDirectory() as tmp:
-            target = Path(tmp) / f"{stem}{ext}"
-            write_reconstruction(tree, target)
-            return dcc.send_bytes(target.read_bytes(), target.name)
+        return dcc.send_bytes(reconstruction_bytes(tree, fmt), f"{stem}.{fmt}")
