@@ -59,9 +59,10 @@
       return [cur].concat(values, maxima);
     },
 
-    /* Inputs: base figure, cursor, display; state: project, plane.
-       Outputs: the figure with slice image and crosshair, the readout. */
-    sliceFigure: function (base, cursor, display, meta, plane) {
+    /* Inputs: base figure, cursor, display, path lines, tracing state; state:
+       project, plane. Outputs: the figure with slice image, paths, candidate
+       and crosshair; the readout. */
+    sliceFigure: function (base, cursor, display, lines, trace, meta, plane) {
       if (!base) { return [window.dash_clientside.no_update, ""]; }
       var fig = {data: base.data, layout: Object.assign({}, base.layout)};
       if (!meta || !meta.shape || !cursor || !display || !base.layout.images) {
@@ -70,6 +71,7 @@
       var h = AXES[plane][0], v = AXES[plane][1], normal = AXES[plane][2];
       var sp = meta.spacing;
       var index = cursor[normal];
+      fig.data = base.data.concat(projectedLines(lines, plane), tracingTraces(trace, plane, false));
       fig.layout.images = [Object.assign({}, base.layout.images[0], {source: sliceUrl(meta, plane, index, display)})];
       var shapes = base.layout.shapes.map(function (s) { return Object.assign({}, s); });
       shapes[0].x0 = shapes[0].x1 = cursor[h] * sp[INDEX[h]];
@@ -80,11 +82,12 @@
       return [fig, readout];
     },
 
-    /* The 3D view: the base figure (paths, isosurface) plus outlines of the
-       three planes through the cursor. */
-    figure3d: function (base, cursor, meta) {
+    /* The 3D view: the base figure (bounds, isosurface) plus the paths, the
+       candidate path and outlines of the three planes through the cursor. */
+    figure3d: function (base, lines, cursor, trace, meta) {
       if (!base) { return window.dash_clientside.no_update; }
-      if (!meta || !meta.shape || !cursor) { return base; }
+      var data = base.data.concat(lines3d(lines), tracingTraces(trace, null, true));
+      if (!meta || !meta.shape || !cursor) { return {data: data, layout: base.layout}; }
       var sp = meta.spacing, sh = meta.shape;
       var ext = {x: (sh[2] - 1) * sp[2], y: (sh[1] - 1) * sp[1], z: (sh[0] - 1) * sp[0]};
       var at = {x: cursor.x * sp[2], y: cursor.y * sp[1], z: cursor.z * sp[0]};
@@ -100,9 +103,74 @@
         type: "scatter3d", mode: "lines", name: "slice planes", hoverinfo: "skip",
         x: xs, y: ys, z: zs, line: {color: "rgba(255, 200, 0, 0.6)", width: 2}, showlegend: false
       };
-      return {data: base.data.concat([planes]), layout: base.layout};
+      return {data: data.concat([planes]), layout: base.layout};
     }
   };
+
+  /* Paths drawn on a slice view: the path-lines groups projected onto the
+     plane (a slider move redraws the figure, so the projection is cached per
+     groups object). Nodes of selected paths are drawn as markers, for editing. */
+  var projected = {lines: null, planes: {}};
+  function projectedLines(lines, plane) {
+    if (!lines) { return []; }
+    if (projected.lines !== lines) { projected = {lines: lines, planes: {}}; }
+    if (!projected.planes[plane]) {
+      var h = AXES[plane][0], v = AXES[plane][1];
+      projected.planes[plane] = lines.map(function (g) {
+        return {
+          type: "scatter", mode: g.selected ? "lines+markers" : "lines", name: "paths",
+          x: g[h], y: g[v], text: g.text, hoverinfo: "text",
+          line: {color: g.color, width: g.selected ? 2.5 : 1.5},
+          marker: {size: 5, color: g.color}, showlegend: false
+        };
+      });
+    }
+    return projected.planes[plane];
+  }
+
+  function lines3d(lines) {
+    return (lines || []).map(function (g) {
+      return {
+        type: "scatter3d", mode: "lines", name: "paths", x: g.x, y: g.y, z: g.z, text: g.text,
+        hoverinfo: "text", line: {color: g.color, width: g.width}, showlegend: false
+      };
+    });
+  }
+
+  /* What tracing adds: the candidate path (cyan), the point tracing goes on
+     from (green), the fork point (orange) and the node picked for editing
+     (red). Points are physical [x, y, z]. */
+  var TRACING_STYLE = {
+    candidate: {color: "#00e5ff", mode: "lines+markers", size: 3},
+    anchor: {color: "#39ff14", mode: "markers", size: 10},
+    fork: {color: "#ff9f1a", mode: "markers", size: 12},
+    node: {color: "#ff3b3b", mode: "markers", size: 12}
+  };
+  function tracingTraces(trace, plane, in3d) {
+    if (!trace) { return []; }
+    var out = [];
+    Object.keys(TRACING_STYLE).forEach(function (name) {
+      var pts = trace[name];
+      if (!pts) { return; }
+      if (name !== "candidate") { pts = [pts.xyz || pts]; }
+      var style = TRACING_STYLE[name];
+      var col = {x: [], y: [], z: []};
+      pts.forEach(function (p) { col.x.push(p[0]); col.y.push(p[1]); col.z.push(p[2]); });
+      var t = {
+        name: name, mode: style.mode, hoverinfo: "skip", showlegend: false,
+        line: {color: style.color, width: in3d ? 5 : 2},
+        marker: {color: style.color, size: in3d ? style.size / 2 : style.size,
+                 symbol: name === "node" ? "circle-open" : "circle", line: {width: 2, color: style.color}}
+      };
+      if (in3d) {
+        Object.assign(t, {type: "scatter3d", x: col.x, y: col.y, z: col.z});
+      } else {
+        Object.assign(t, {type: "scatter", x: col[AXES[plane][0]], y: col[AXES[plane][1]]});
+      }
+      out.push(t);
+    });
+    return out;
+  }
 
   /* A share link: project, cursor position (physical units), the XY view's
      zoom relative to the whole plane, the first selected path. */
@@ -141,9 +209,38 @@
     var fl = gd && gd._fullLayout;
     if (!fl || !fl.xaxis || !fl.yaxis) { return; }
     var r = drag.getBoundingClientRect();
-    window.dash_clientside.set_props(host.id + "-click", {
-      data: {h: fl.xaxis.p2d(e.clientX - r.left), v: fl.yaxis.p2d(e.clientY - r.top), at: Date.now()}
-    });
+    var h = fl.xaxis.p2d(e.clientX - r.left), v = fl.yaxis.p2d(e.clientY - r.top);
+    window.dash_clientside.set_props(host.id + "-click", {data: {h: h, v: v, at: Date.now()}});
+    // Tracing and editing listen to clicks only when a mode wants them (or
+    // for an Alt-click fork), so navigating costs no server round trip.
+    var mode = document.querySelector("#trace-mode input:checked");
+    if ((mode && mode.value !== "navigate") || e.altKey) {
+      window.dash_clientside.set_props("trace-click", {
+        data: {plane: host.id.slice(5), h: h, v: v, alt: e.altKey, at: Date.now()}
+      });
+    }
+  });
+
+  /* SNT's keys: Y keep, N junk, F finish, Ctrl+Z undo, Ctrl+Shift+Z (or
+     Ctrl+Y) redo. They press the panel's buttons, so keys and clicks share one
+     code path. Typing in a text field is left alone. */
+  var KEYS = {y: "trace-keep", n: "trace-junk", f: "trace-finish", escape: "trace-junk"};
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var typing = t && (t.isContentEditable || /^(TEXTAREA|SELECT)$/.test(t.tagName) ||
+      (t.tagName === "INPUT" && !/^(radio|checkbox|button|range)$/.test(t.type)));
+    if (typing) { return; }
+    var key = (e.key || "").toLowerCase(), id = null;
+    if (e.ctrlKey || e.metaKey) {
+      if (key === "z") { id = e.shiftKey ? "trace-redo" : "trace-undo"; } else if (key === "y") { id = "trace-redo"; }
+    } else if (!e.altKey) {
+      id = KEYS[key] || null;
+    }
+    var button = id && document.getElementById(id);
+    if (button && !button.disabled) {
+      e.preventDefault();
+      button.click();
+    }
   });
 })();
 

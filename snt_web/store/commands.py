@@ -7,11 +7,12 @@ no new panel can forget them (CATMAID's habit).
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 
 from ..auth.roles import PermissionDenied, allows
-from ..model import SWC_TYPES, Tree
+from ..model import SWC_TYPES, Tree, edit
 from .accounts import Accounts
 from .records import ProjectRecord, StoreError
 
@@ -136,6 +137,165 @@ class Undo:
 
     def run(self, store, project_id, user, base_version):
         return store.undo(project_id, user, base_version=base_version)
+
+
+@dataclass(frozen=True)
+class Redo:
+    action = "edit"
+
+    def run(self, store, project_id, user, base_version):
+        return store.redo(project_id, user, base_version=base_version)
+
+
+#: The tree edits :class:`EditTree` runs, by name.
+TREE_EDITS = {
+    "add_path": edit.add_path,
+    "extend_path": edit.extend_path,
+    "delete_paths": edit.delete_paths,
+    "set_path_properties": edit.set_path_properties,
+    "merge_paths": edit.merge_paths,
+    "split_path": edit.split_path,
+    "move_node": edit.move_node,
+    "insert_node": edit.insert_node,
+    "delete_node": edit.delete_node,
+}
+
+
+@dataclass(frozen=True)
+class EditTree:
+    """Run ``TREE_EDITS[op](tree, **params)`` on the reconstruction and save the result.
+
+    ``params`` are the edit's keyword arguments as JSON gives them (lists for
+    points), so an API can pass a request body through. The history records
+    the edit as ``op`` in words (``"add path"``) with a summary of what it did.
+    """
+
+    op: str
+    params: dict
+    action = "edit"
+
+    def run(self, store, project_id, user, base_version):
+        if self.op not in TREE_EDITS:
+            raise StoreError(f"unknown tree edit {self.op!r}; one of {', '.join(TREE_EDITS)}")
+        # The edit must be saved over the tree it was made to: without a base
+        # version, pin the current one, so a write in between is refused
+        # rather than silently overwritten.
+        base = store.get(project_id).version if base_version is None else base_version
+        before = store.reconstruction(project_id, base)
+        after, new_id = _run_edit(project_id, self.op, before, self.params)
+        summary = _EDIT_SUMMARIES[self.op](before, after, self.params, new_id)
+        return store.set_reconstruction(project_id, after, base_version=base, user=user,
+                                        action=self.op.replace("_", " "), summary=summary)
+
+
+def edit_tree(store, project_id: str, user: str | None, op: str, params: dict,
+              base_version: int | None) -> tuple[ProjectRecord, int | None]:
+    """Apply ``EditTree(op, params)``; also say which path it created, if any.
+
+    Returns
+    -------
+    record : ProjectRecord
+    new_path_id : int or None
+        The path ``add_path`` or ``split_path`` created; None for other edits.
+
+    Raises
+    ------
+    PermissionDenied, StaleVersionError, StoreError
+        As :func:`apply`.
+    """
+    # Pinned here too, so that the version before the new one is the tree the
+    # edit was made to, and comparing the two names what it added.
+    base = store.get(project_id).version if base_version is None else base_version
+    record = apply(store, project_id, user, EditTree(op, params), base)
+    before = {p.id for p in store.reconstruction(project_id, base)}
+    added = [p.id for p in store.reconstruction(project_id, record.version) if p.id not in before]
+    return record, (added[0] if added else None)
+
+
+def _run_edit(project_id, op, tree, params) -> tuple[Tree, int | None]:
+    """``(new tree, new path id or None)``; what the edit refuses becomes a StoreError."""
+    function = TREE_EDITS[op]
+    try:
+        inspect.signature(function).bind(tree, **params)
+    except TypeError as error:
+        raise StoreError(f"{op}: {error}") from None
+    try:
+        result = function(tree, **params)
+    except KeyError as error:
+        raise StoreError(f"project {project_id!r} has no path {error.args[0]}") from None
+    except ValueError as error:
+        raise StoreError(str(error)) from None
+    return result if isinstance(result, tuple) else (result, None)
+
+
+def _label(path) -> str:
+    return f"path {path.id} {path.name!r}"
+
+
+def _added_summary(before, after, params, new_id):
+    path = after.path(new_id)
+    where = "" if path.parent_id is None else f", branch of path {path.parent_id} at node {path.branch_index}"
+    return f"added {_label(path)} ({len(path)} nodes{where})"
+
+
+def _extended_summary(before, after, params, new_id):
+    old, new = before.path(params["path_id"]), after.path(params["path_id"])
+    return f"extended {_label(old)} by {len(new) - len(old)} nodes (now {len(new)})"
+
+
+def _deleted_summary(before, after, params, new_id):
+    removed = [before.path(i) for i in dict.fromkeys(params["path_ids"])]
+    gone = {p.id for p in removed}
+    orphans = sum(1 for p in after.paths if p.parent_id is None and before.path(p.id).parent_id in gone)
+    nodes = sum(len(p) for p in removed)
+    what = _label(removed[0]) if len(removed) == 1 else f"{len(removed)} paths"
+    freed = {0: "", 1: "; a branch is now a primary path"}.get(orphans, f"; {orphans} branches are now primary paths")
+    return f"deleted {what} ({nodes} nodes{freed})"
+
+
+def _properties_summary(before, after, params, new_id):
+    old, new = before.path(params["path_id"]), after.path(params["path_id"])
+    changes = [
+        f"{what} {was} -> {now}"
+        for what, was, now in (
+            ("name", repr(old.name), repr(new.name)),
+            ("type", SWC_TYPES[old.swc_type], SWC_TYPES[new.swc_type]),
+            ("colour", old.color or "none", new.color or "none"),
+            ("channel", old.channel, new.channel),
+        )
+        if was != now
+    ]
+    return f"{_label(old)}: {', '.join(changes) or 'no change'}"
+
+
+def _merged_summary(before, after, params, new_id):
+    path, other = before.path(params["path_id"]), before.path(params["other_id"])
+    return f"merged {_label(other)} onto the end of {_label(path)} (now {len(after.path(path.id))} nodes)"
+
+
+def _split_summary(before, after, params, new_id):
+    path, index = before.path(params["path_id"]), params["index"]
+    moved = f"node {index + 1} is" if index + 2 == len(path) else f"nodes {index + 1}-{len(path) - 1} are"
+    return f"split {_label(path)} after node {index}: {moved} now path {new_id}"
+
+
+def _node_summary(verb):
+    def summary(before, after, params, new_id):
+        return f"{verb} node {params['index']} of {_label(before.path(params['path_id']))}"
+    return summary
+
+
+_EDIT_SUMMARIES = {
+    "add_path": _added_summary,
+    "extend_path": _extended_summary,
+    "delete_paths": _deleted_summary,
+    "set_path_properties": _properties_summary,
+    "merge_paths": _merged_summary,
+    "split_path": _split_summary,
+    "move_node": _node_summary("moved"),
+    "insert_node": _node_summary("inserted"),
+    "delete_node": _node_summary("deleted"),
+}
 
 
 @dataclass(frozen=True)

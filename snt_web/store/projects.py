@@ -18,6 +18,7 @@ rows when a store first opens the data directory (:mod:`.legacy`).
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import time
@@ -335,7 +336,40 @@ class ProjectStore:
         """Revert ``user``'s most recent change to the reconstruction not undone yet.
 
         Undo is per user: it is refused once anyone else has changed the
-        project since, so it never silently throws away someone's work.
+        project since, so it never silently throws away someone's work. Each
+        undo goes one change further back; :meth:`redo` re-applies them.
+        """
+        entry, seen = self._undo_target(project_id, user, base_version, "undo")
+        version = entry["version"]
+        return self._commit(project_id, seen, user=user, action="undo",
+                            summary=f"undid version {version}: {entry['summary']}",
+                            tree=self.reconstruction(project_id, version - 1), undoes=version)
+
+    def redo(self, project_id: str, user: str | None, *, base_version: int | None) -> ProjectRecord:
+        """Re-apply the change ``user`` undid last, as long as nobody has changed the project since.
+
+        A new change of the user's own ends what they can redo, as in any editor.
+        """
+        entry, seen = self._undo_target(project_id, user, base_version, "redo")
+        version = entry["version"]
+        return self._commit(project_id, seen, user=user, action="redo",
+                            summary=f"redid version {version}: {entry['summary']}",
+                            tree=self.reconstruction(project_id, version), undoes=version)
+
+    def _undo_target(self, project_id, user, base_version, step) -> tuple[dict, int]:
+        """The history entry ``user``'s ``step`` (``"undo"`` or ``"redo"``) reverts or re-applies.
+
+        The user's undo and redo stacks are replayed over the trailing run of
+        history entries they made (see :func:`_undo_stacks`): an entry by
+        anyone else ends what can be undone or redone.
+
+        Returns
+        -------
+        entry : mapping
+            The history row of the change.
+        seen : int
+            The newest version in the history read, which the step must be
+            based on.
         """
         self.get(project_id)
         entries = self._history_rows(project_id)
@@ -345,22 +379,18 @@ class ProjectStore:
         seen = entries[0]["version"] if entries else 0
         if base_version is not None and base_version != seen:
             raise StaleVersionError(project_id, base_version, seen)
-        undone = {e["undoes"] for e in entries if e["undoes"] is not None}
-        for entry in entries:
-            if entry["undoes"] is not None and entry["user"] == user:
-                continue  # an earlier undo of this user's: look further back
-            if entry["user"] != user:
-                raise StoreError(
-                    f"cannot undo: {entry['user'] or 'someone'} changed project {project_id!r} since "
-                    f"(version {entry['version']}: {entry['summary']})"
-                )
-            if entry["version"] in undone or not entry["changed_tree"]:
-                continue
-            tree = self.reconstruction(project_id, entry["version"] - 1)
-            return self._commit(project_id, seen, user=user, action="undo",
-                                summary=f"undid version {entry['version']}: {entry['summary']}", tree=tree,
-                                undoes=entry["version"])
-        raise StoreError(f"nothing to undo for {user or 'you'} in project {project_id!r}")
+        run = list(itertools.takewhile(lambda e: e["user"] == user, entries))
+        undo, redo = _undo_stacks(reversed(run))
+        stack = undo if step == "undo" else redo
+        if stack:
+            return next(e for e in run if e["version"] == stack[-1]), seen
+        if len(run) < len(entries):
+            other = entries[len(run)]
+            raise StoreError(
+                f"cannot {step}: {other['user'] or 'someone'} changed project {project_id!r} since "
+                f"(version {other['version']}: {other['summary']})"
+            )
+        raise StoreError(f"nothing to {step} for {user or 'you'} in project {project_id!r}")
 
     def _history_rows(self, project_id):
         with self.engine.connect() as conn:
@@ -442,6 +472,34 @@ def _record(conn, project_id, version, *, user, when, action, summary, blob, und
     ))
     if blob is not None:
         conn.execute(insert(db.trees).values(project_id=project_id, version=version, data=blob))
+
+
+def _undo_stacks(entries) -> tuple[list[int], list[int]]:
+    """One user's undo and redo stacks (versions, top last) after their history ``entries``, oldest first.
+
+    A change to the reconstruction is pushed on the undo stack and clears the
+    redo stack; an undo moves the version it names (``undoes``) to the redo
+    stack, a redo moves it back. Changes that left the reconstruction alone
+    (an image, an attachment) cannot be undone and are passed over.
+    """
+    undo, redo = [], []
+    for entry in entries:
+        if entry["action"] == "undo":
+            _move(entry["undoes"], undo, redo)
+        elif entry["action"] == "redo":
+            _move(entry["undoes"], redo, undo)
+        elif entry["changed_tree"]:
+            undo.append(entry["version"])
+            redo.clear()
+    return undo, redo
+
+
+def _move(version, source: list, target: list) -> None:
+    # In any history this store writes the version is on top of ``source``;
+    # in one edited by other means it may be missing, and nothing moves.
+    if version in source:
+        source.remove(version)
+        target.append(version)
 
 
 def _tree_summary(verb: str, tree: Tree) -> str:

@@ -5,7 +5,12 @@ places them and shares the three page-level stores:
 
 - ``project``: ids, versions and image geometry (:func:`state.project_meta`);
 - ``cursor``: the voxel ``{z, y, x}`` the orthogonal views cross at;
-- ``display``: channel, frame and contrast window of the slices.
+- ``display``: channel, frame and contrast window of the slices;
+- ``path-lines``: the reconstruction as every view draws it
+  (:func:`views.path_lines.line_groups`).
+
+The tracing panel adds ``trace``, the path being traced (see
+:mod:`.panels.tracing`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dash import dcc, html
 from ..store import ProjectStore
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
-from .panels import display, files, history, paths, share
+from .panels import display, files, history, paths, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
 
@@ -81,6 +86,7 @@ def create_app(
                 dcc.Store(id="cursor"),
                 dcc.Store(id="display"),
                 dcc.Store(id="share"),
+                dcc.Store(id="path-lines"),
                 sync.layout(),
                 html.Header(
                     [
@@ -95,7 +101,8 @@ def create_app(
                     [
                         html.Div([v.layout() for v in views] + [view_3d.layout()], className="snt-grid"),
                         html.Aside(
-                            [files.layout(upload_limit_bytes), display.layout(), paths.layout(), history.layout()],
+                            [files.layout(upload_limit_bytes), display.layout(), tracing.layout(), paths.layout(),
+                             history.layout()],
                             className="snt-sidebar",
                         ),
                     ],
@@ -112,6 +119,7 @@ def create_app(
     view3d.register(app)
     display.register(app)
     files.register(app, upload_limit_bytes)
+    tracing.register(app)
     paths.register(app)
     history.register(app)
     return app

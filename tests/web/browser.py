@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -65,3 +67,19 @@ def traces_3d(dash_duo) -> list[dict]:
         " return gd.data.map(t => ({name: t.name, type: t.type, color: t.line ? t.line.color : t.color,"
         " width: t.line ? t.line.width : null, n: t.x ? t.x.filter(v => v !== null).length : 0}));"
     )
+
+
+def click_view(dash_duo, plane: str, h: float, v: float, alt: bool = False):
+    """A mouse click on a slice view at physical plane coordinates ``(h, v)`` (Alt held if ``alt``)."""
+    drag = dash_duo.find_element(f"#view-{plane} .nsewdrag")
+    px, py = dash_duo.driver.execute_script(
+        f"var fl = {plot_js('view-' + plane)}._fullLayout; return [fl.xaxis.l2p({h}), fl.yaxis.l2p({v})];"
+    )
+    # From the element's centre: the same in every Selenium version.
+    dx, dy = px - drag.size["width"] / 2, py - drag.size["height"] / 2
+    chain = ActionChains(dash_duo.driver).move_to_element(drag).move_by_offset(round(dx), round(dy))
+    if alt:
+        chain = chain.key_down(Keys.ALT).click().key_up(Keys.ALT)
+    else:
+        chain = chain.click()
+    chain.perform()

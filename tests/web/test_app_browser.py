@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from selenium.webdriver.common.action_chains import ActionChains
-
-from .browser import plot_js, readout_index, start, wait_until
+from .browser import click_view, plot_js, readout_index, start, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -50,14 +48,7 @@ def test_click_in_xy_moves_the_xz_and_zy_slices(dash_duo, app, store):
     start(dash_duo, app)
     sz, sy, sx = store.image("demo").spacing
     target_x, target_y = 30, 20  # voxel indices, away from the centre the views start at
-    drag = dash_duo.find_element("#view-xy .nsewdrag")
-    px, py = dash_duo.driver.execute_script(
-        f"var fl = {plot_js('view-xy')}._fullLayout;"
-        f" return [fl.xaxis.l2p({target_x * sx}), fl.yaxis.l2p({target_y * sy})];"
-    )
-    # From the element's centre: the same in every Selenium version.
-    dx, dy = px - drag.size["width"] / 2, py - drag.size["height"] / 2
-    ActionChains(dash_duo.driver).move_to_element(drag).move_by_offset(round(dx), round(dy)).click().perform()
+    click_view(dash_duo, "xy", target_x * sx, target_y * sy)
     wait_until(dash_duo, lambda: readout_index(dash_duo, "xz") == target_y, timeout=10)
     wait_until(dash_duo, lambda: readout_index(dash_duo, "zy") == target_x, timeout=10)
     # The XZ view now shows plane y = 20, and the XY slice did not move.
@@ -79,14 +70,16 @@ def test_uploaded_traces_appear_in_path_list_and_3d(dash_duo, app, shared_data):
     dash_duo.find_element("#upload input[type=file]").send_keys(str(traces))
     dash_duo.wait_for_contains_text("#files-message", "83 paths", timeout=20)
     dash_duo.wait_for_contains_text("#path-summary", "7 trees, 5308 nodes", timeout=10)
-    def grid_names():
+    def grid_column(field):
         return dash_duo.driver.execute_script(
-            "var names = []; dash_ag_grid.getApi('path-table').forEachNode(n => names.push(n.data.name));"
-            " return names;"
+            f"var values = []; dash_ag_grid.getApi('path-table').forEachNode(n => values.push(n.data.{field}));"
+            " return values;"
         )
 
-    wait_until(dash_duo, lambda: len(grid_names()) == 83)
-    assert sum("{neurite#" in n for n in grid_names()) == 83 - 7  # SNT's tags kept; roots are somata
+    wait_until(dash_duo, lambda: len(grid_column("name")) == 83)
+    # SNT's tags kept, in their own column; roots are somata.
+    assert sum(t.startswith("neurite#") for t in grid_column("tags")) == 83 - 7
+    assert not any("{" in name for name in grid_column("name"))
     n_points = dash_duo.driver.execute_script(
         f"var gd = {plot_js('view-3d')};"
         " return gd.data.filter(t => t.name === 'paths').reduce((n, t) => n + t.x.filter(v => v !== null).length, 0);"

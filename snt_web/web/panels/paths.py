@@ -1,12 +1,27 @@
-"""Path list: every path's name, type and length; selected rows are highlighted in 3D."""
+"""Path manager: every path's name, type, colour, channel, tags and length; edit, delete, merge, split.
+
+Cells are edited in place (double-click); each change, like the buttons, is one
+command through :func:`snt_web.store.commands.apply`: saved at once, in the
+history, undoable. Selected rows are highlighted in every view.
+"""
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
-from dash import Input, Output, State, ctx, html
+import re
 
+import dash_ag_grid as dag
+import numpy as np
+from dash import Input, Output, State, ctx, html, no_update
+
+from ...auth.roles import PermissionDenied
 from ...model import SWC_TYPES, Tree
-from ..state import readable_store
+from ...store import StaleVersionError, StoreError
+from ...store.commands import edit_tree
+from ..auth import current_user
+from ..state import project_meta, readable_store
+
+_TAGS = re.compile(r"\s*\{[^{}]*\}")
+_TYPE_IDS = {name: code for code, name in SWC_TYPES.items()}
 
 
 #: AG Grid's Alpine theme in the app's dark colours (Theming API, AG Grid 33+).
@@ -25,8 +40,11 @@ def path_rows(tree: Tree) -> list[dict]:
         rows.append(
             {
                 "id": path.id,
-                "name": path.name,
+                "name": _TAGS.sub("", path.name).strip(),
                 "type": SWC_TYPES.get(path.swc_type, str(path.swc_type)),
+                "color": path.color or "",
+                "channel": path.channel,
+                "tags": ", ".join(path.tags),
                 "length": round(path.length, 2),
                 "nodes": len(path),
                 "parent": "" if path.parent_id is None else path.parent_id,
@@ -36,13 +54,19 @@ def path_rows(tree: Tree) -> list[dict]:
 
 
 def layout():
+    editable = {"editable": True, "singleClickEdit": False}
     columns = [
         {"field": "id", "width": 70, "filter": "agNumberColumnFilter"},
-        {"field": "name", "flex": 1, "minWidth": 130, "filter": True, "tooltipField": "name"},
-        {"field": "type", "width": 95, "filter": True, "tooltipField": "type"},
+        {"field": "name", "flex": 1, "minWidth": 130, "filter": True, "tooltipField": "name", **editable},
+        {"field": "type", "width": 140, "filter": True, "tooltipField": "type", **editable,
+         "cellEditor": "agSelectCellEditor", "cellEditorParams": {"values": list(SWC_TYPES.values())}},
+        {"field": "color", "width": 90, **editable,
+         "cellStyle": {"function": "params.value ? {borderLeft: '10px solid ' + params.value} : null"}},
+        {"field": "channel", "width": 80, **editable, "cellDataType": "number"},
+        {"field": "tags", "width": 120, "filter": True, "tooltipField": "tags", **editable},
         {"field": "length", "headerName": "length (µm)", "width": 95, "filter": "agNumberColumnFilter"},
         {"field": "nodes", "width": 75, "filter": "agNumberColumnFilter"},
-        {"field": "parent", "width": 75, "hide": True},
+        {"field": "parent", "width": 75},
     ]
     return html.Details(
         [
@@ -62,6 +86,15 @@ def layout():
                 },
                 style={"height": "340px"},
             ),
+            html.Div(
+                [
+                    html.Button("Delete", id="paths-delete", title="Delete the selected paths"),
+                    html.Button("Merge", id="paths-merge", title="Join two selected paths at their nearest ends"),
+                    html.Button("Split", id="paths-split", title="Split a path at the node picked in Edit mode"),
+                ],
+                className="snt-row",
+            ),
+            html.Div(id="paths-message", className="snt-message", role="status"),
         ],
         open=True,
         className="snt-panel",
@@ -93,3 +126,88 @@ def register(app) -> None:
         units = tree.units or "µm"
         summary = f"{len(tree.roots())} trees, {tree.n_nodes} nodes, {tree.total_length:.1f} {units}"
         return rows, [row for row in rows if row["id"] in wanted], summary
+
+    _register_edits(app)
+
+
+def _property_change(row_change: dict) -> dict:
+    """The ``set_path_properties`` arguments for one edited cell."""
+    column, value = row_change["colId"], row_change["value"]
+    if column == "type":
+        return {"swc_type": _TYPE_IDS[value]}
+    if column == "tags":
+        return {"tags": [t.strip() for t in (value or "").split(",") if t.strip()]}
+    if column == "channel":
+        return {"channel": int(value)}
+    if column == "color":
+        return {"color": (value or "").strip()}
+    return {"name": value or ""}
+
+
+def merge_order(tree: Tree, a: int, b: int) -> tuple[int, int]:
+    """Which of two paths to extend by the other: the pair whose join is shortest.
+
+    :func:`~snt_web.model.edit.merge_paths` appends the second path at the end
+    of the first, by whichever end of the second is nearer.
+    """
+
+    def gap(first, second):
+        end, other = tree.path(first).points[-1], tree.path(second).points
+        return min(np.linalg.norm(other[0] - end), np.linalg.norm(other[-1] - end))
+
+    return (a, b) if gap(a, b) <= gap(b, a) else (b, a)
+
+
+def _register_edits(app) -> None:
+    @app.callback(
+        Output("project", "data", allow_duplicate=True),
+        Output("paths-message", "children"),
+        Output("paths-message", "className"),
+        Input("path-table", "cellValueChanged"),
+        Input("paths-delete", "n_clicks"),
+        Input("paths-merge", "n_clicks"),
+        Input("paths-split", "n_clicks"),
+        State("path-table", "selectedRows"),
+        State("trace", "data"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _edit(changes, _delete, _merge, _split, selected, trace, meta):
+        store = readable_store(meta["id"])
+        ids = [row["id"] for row in selected or ()]
+        version = meta["version"]
+
+        def run(op, **params):
+            nonlocal version
+            record, _ = edit_tree(store, meta["id"], current_user(), op, params, version)
+            version = record.version
+
+        try:
+            if ctx.triggered_id == "path-table":
+                for change in changes or ():
+                    run("set_path_properties", path_id=int(change["data"]["id"]), **_property_change(change))
+                done = "Saved."
+            elif ctx.triggered_id == "paths-delete":
+                if not ids:
+                    return no_update, "Select the paths to delete.", "snt-message snt-error"
+                run("delete_paths", path_ids=ids)
+                done = f"Deleted {len(ids)} path{'s' * (len(ids) > 1)}."
+            elif ctx.triggered_id == "paths-merge":
+                if len(ids) != 2:
+                    return no_update, "Select exactly two paths to merge.", "snt-message snt-error"
+                first, second = merge_order(store.reconstruction(meta["id"], version), *ids)
+                run("merge_paths", path_id=first, other_id=second)
+                done = f"Merged path {second} into path {first}."
+            else:
+                node = (trace or {}).get("node")
+                if not node:
+                    return no_update, "Pick a node in Edit mode first (select tool).", "snt-message snt-error"
+                run("split_path", path_id=node["path"], index=node["index"])
+                done = f"Split path {node['path']} after node {node['index']}."
+        except PermissionDenied as err:
+            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+        except StaleVersionError as err:
+            return project_meta(store, meta["id"]), f"{err}. Reloaded.", "snt-message snt-error"
+        except (StoreError, ValueError, KeyError) as err:
+            return project_meta(store, meta["id"]), f"{err}.", "snt-message snt-error"
+        return project_meta(store, meta["id"]), done, "snt-message snt-ok"

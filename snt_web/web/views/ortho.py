@@ -4,7 +4,8 @@ The view owns its parts (in the manner of dash-slicer's ``VolumeSlicer``):
 ``view.graph``, ``view.slider``, ``view.stores``; the app places them and calls
 :func:`register`. The server sends a small *base* figure when the project's
 image changes (axes in physical units, no pixels); everything a slice change
-needs (image URL, crosshair) is set in the browser by the clientside function
+needs (image URL, crosshair, the paths and the candidate path projected onto
+the plane) is set in the browser by the clientside function
 ``snt_web.sliceFigure`` in ``assets/snt_web.js``, so moving through slices costs
 one cached PNG request and no callback round trip.
 """
@@ -180,12 +181,15 @@ def register(app, views: list[OrthoView]) -> None:
     )
     for view in views:
         app.clientside_callback(
-            "function (base, cursor, display, meta) {"
-            f" return window.dash_clientside.snt_web.sliceFigure(base, cursor, display, meta, '{view.plane}'); }}",
+            "function (base, cursor, display, lines, trace, meta) {"
+            " return window.dash_clientside.snt_web.sliceFigure("
+            f"base, cursor, display, lines, trace, meta, '{view.plane}'); }}",
             Output(view.id, "figure"),
             Output(f"{view.id}-readout", "children"),
             Input(f"{view.id}-base", "data"),
             Input("cursor", "data"),
             Input("display", "data"),
+            Input("path-lines", "data"),
+            Input("trace", "data"),
             State("project", "data"),
         )

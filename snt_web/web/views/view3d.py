@@ -1,86 +1,20 @@
 """The 3D view: the reconstruction as lines, the slice planes, an optional isosurface.
 
-The server builds the base figure when the reconstruction, the colouring or
-the isosurface changes; the browser adds the outlines of the three slice
-planes through the cursor (``snt_web.figure3d`` in ``assets/snt_web.js``).
+The server builds the base figure (image bounds, isosurface) when the image or
+the isosurface changes; the browser adds the paths (the ``path-lines`` store,
+see :mod:`.path_lines`), the candidate path being traced and the outlines of the
+three slice planes through the cursor (``snt_web.figure3d`` in
+``assets/snt_web.js``), so an edit re-sends no mesh.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from ...imaging.surface import isosurface
-from ...model import SWC_TYPES, Tree
 from ..state import readable_store
-
-#: Colours for paths without their own colour (Okabe-Ito, colour-blind safe).
-PALETTE = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999"]
-TYPE_COLORS = dict(enumerate(["#bbbbbb", "#ffffff", "#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377"]))
-
-
-def _polyline(tree: Tree, path) -> np.ndarray:
-    """A path's nodes, preceded by its branch node on the parent so the arbor draws connected."""
-    if path.parent_id is None:
-        return path.points
-    try:
-        parent = tree.path(path.parent_id)
-    except KeyError:
-        return path.points
-    idx = path.branch_index if path.branch_index is not None else len(parent) - 1
-    return np.vstack([parent.points[min(max(idx, 0), len(parent) - 1)], path.points])
-
-
-def path_traces(tree: Tree, color_by: str = "path", selected=()) -> list[dict]:
-    """Scatter3d line traces for a tree, one per colour (few traces, fast to draw).
-
-    Parameters
-    ----------
-    tree : Tree
-    color_by : {'path', 'type'}
-        Each path's own colour (or a palette colour), or its SWC type.
-    selected : collection of int
-        Path ids drawn thicker and in white.
-    """
-    groups: dict[tuple[str, int], list] = {}
-    selected = set(selected)
-    for k, path in enumerate(p for p in tree.paths if p.fitted_of is None):
-        if path.id in selected:
-            key = ("#ffffff", 6)
-        elif color_by == "type":
-            key = (TYPE_COLORS.get(path.swc_type, "#bbbbbb"), 3)
-        else:
-            key = ((path.color or PALETTE[k % len(PALETTE)])[:7], 3)
-        groups.setdefault(key, []).append(path)
-    traces = []
-    for (color, width), paths in groups.items():
-        xyz, text = [], []
-        for path in paths:
-            pts = _polyline(tree, path)
-            xyz.append(np.vstack([pts, [np.nan] * 3]))
-            label = f"{path.name} ({SWC_TYPES.get(path.swc_type, '?')})"
-            text += [label] * (len(pts) + 1)
-        pts = np.concatenate(xyz)
-        traces.append(
-            {
-                "type": "scatter3d",
-                "mode": "lines",
-                "x": _nullable(pts[:, 0]),
-                "y": _nullable(pts[:, 1]),
-                "z": _nullable(pts[:, 2]),
-                "text": text,
-                "hoverinfo": "text",
-                "line": {"color": color, "width": width},
-                "showlegend": False,
-                "name": "paths",
-            }
-        )
-    return traces
-
-
-def _nullable(values: np.ndarray) -> list:
-    """Floats rounded to 0.1 nm-ish precision, with NaN as null (Plotly's line break)."""
-    return [None if np.isnan(v) else round(float(v), 4) for v in values]
+from .path_lines import line_groups
 
 
 def mesh_trace(image, channel: int = 0, frame: int = 0) -> dict:
@@ -101,10 +35,10 @@ def mesh_trace(image, channel: int = 0, frame: int = 0) -> dict:
     }
 
 
-def base_figure(tree: Tree, meta: dict | None, *, color_by="path", selected=(), mesh=None) -> dict:
-    """The 3D figure without slice planes, in physical units with true aspect."""
-    data = ([mesh] if mesh else []) + path_traces(tree, color_by, selected)
-    units = (meta or {}).get("units") or tree.units
+def base_figure(meta: dict | None, mesh=None) -> dict:
+    """The 3D figure without paths and slice planes, in physical units with true aspect."""
+    data = [mesh] if mesh else []
+    units = (meta or {}).get("units") or "µm"
     axis = {"backgroundcolor": "#111", "gridcolor": "#333", "color": "#ccc"}
     scene = {
         "aspectmode": "data",
@@ -171,27 +105,42 @@ class View3D:
 
 def register(app) -> None:
     @app.callback(
-        Output("view-3d-base", "data"),
+        Output("path-lines", "data"),
         Input("project", "data"),
         Input("view-3d-color", "value"),
-        Input("view-3d-surface", "value"),
         Input("path-table", "selectedRows"),
-        State("display", "data"),
     )
-    def _base(meta, color_by, surface, selected, display):
-        store = readable_store(meta["id"]) if meta else None
-        tree = store.reconstruction(meta["id"]) if meta else Tree()
+    def _lines(meta, color_by, selected):
+        """The paths as every view draws them: on each new version, colouring or selection."""
+        if not meta:
+            return []
+        tree = readable_store(meta["id"]).reconstruction(meta["id"])
+        return line_groups(tree, color_by, [row["id"] for row in selected or ()])
+
+    @app.callback(
+        Output("view-3d-base", "data"),
+        Input("project", "data"),
+        Input("view-3d-surface", "value"),
+        State("display", "data"),
+        State("view-3d-base", "data"),
+    )
+    def _base(meta, surface, display, current):
+        """Rebuilt for a new image or isosurface toggle only: edits do not touch it."""
+        key = f"{(meta or {}).get('id')}-{(meta or {}).get('image_revision')}-{bool(surface)}"
+        if current and current.get("key") == key:
+            return no_update
         mesh = None
         if "on" in (surface or []) and meta and meta.get("shape"):
             display = display or {}
-            mesh = mesh_trace(store.image(meta["id"]), display.get("c", 0), display.get("t", 0))
-        selected_ids = [row["id"] for row in selected or ()]
-        return base_figure(tree, meta, color_by=color_by, selected=selected_ids, mesh=mesh)
+            mesh = mesh_trace(readable_store(meta["id"]).image(meta["id"]), display.get("c", 0), display.get("t", 0))
+        return {**base_figure(meta, mesh), "key": key}
 
     app.clientside_callback(
         "window.dash_clientside.snt_web.figure3d",
         Output("view-3d", "figure"),
         Input("view-3d-base", "data"),
+        Input("path-lines", "data"),
         Input("cursor", "data"),
+        Input("trace", "data"),
         State("project", "data"),
     )

@@ -1,0 +1,73 @@
+"""Filtered layers of a project's image, computed once and kept beside it.
+
+A layer (tubeness, Frangi, a smoothed copy) of a whole volume takes seconds;
+a click-to-trace must not pay that more than once. Each layer is written as a
+``.npy`` file in the project's directory, named for everything it depends on
+(image revision, channel, frame, filter, scales), and then memory-mapped: every
+server process and worker shares one copy, and a new image revision simply
+names new files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+
+from ..io.atomic import atomic_write
+from ..tracing.layers import default_scales, filtered_layer
+from .projects import ProjectStore
+from .records import StoreError
+
+#: Subfolder of a project's directory holding its layer files.
+LAYER_DIR = "layers"
+
+
+def layer_key(image_revision: int, layer: str, channel: int, frame: int, scales) -> str:
+    """A file name for a layer: readable prefix, digest of all its parameters."""
+    spec = json.dumps([image_revision, layer, channel, frame, [round(float(s), 6) for s in scales]])
+    return f"{layer}-r{image_revision}-{hashlib.sha256(spec.encode()).hexdigest()[:16]}.npy"
+
+
+def project_layer(store: ProjectStore, project_id: str, layer: str, *, channel: int = 0, frame: int = 0,
+                  scales=None) -> np.ndarray:
+    """The volume the tracer should search for ``layer``, computing it at most once.
+
+    Parameters
+    ----------
+    store : ProjectStore
+    project_id : str
+    layer : {'raw', 'tubeness', 'frangi', 'gaussian'}
+        ``raw`` is the image itself (nothing is cached).
+    channel, frame : int
+        0-based channel and frame of the image.
+    scales : sequence of float, optional
+        Filter scales in physical units; :func:`default_scales` by default.
+
+    Returns
+    -------
+    ndarray, shape (z, y, x)
+        Read-only (memory-mapped) for filtered layers.
+    """
+    record = store.get(project_id)
+    image = store.image(project_id)
+    if image is None:
+        raise StoreError(f"project {project_id!r} has no image to trace on")
+    volume = image.volume(channel, frame)
+    if layer == "raw":
+        return volume
+    scales = tuple(scales or default_scales(image.spacing))
+    path = store.projects_dir / project_id / LAYER_DIR / layer_key(record.image_revision, layer, channel, frame,
+                                                                   scales)
+
+    def load():
+        if not path.exists():
+            # Two processes may compute the same layer at once; each writes a
+            # complete file and the last rename wins, so no reader sees half.
+            data = np.ascontiguousarray(filtered_layer(volume, layer, image.spacing, scales), dtype=np.float32)
+            with atomic_write(path) as fh:
+                np.save(fh, data)
+        return np.load(path, mmap_mode="r")
+
+    return store._cached(("layer", path.name), load)

@@ -1,0 +1,372 @@
+"""Tracing panel: click to trace, keep or junk, branch, edit nodes, undo and redo.
+
+SNT's semi-automatic loop in the browser. In *Trace* mode the first click sets
+where a path starts; each further click searches the least-cost path from the
+last point to the click (on the raw image or a filtered layer) and shows it as
+a *candidate* in every view. Keep (Y) saves it to the project at once (a new
+path, or the path being traced grows), Junk (N) drops it, Finish (F) ends the
+path. Alt-click on a node (or Fork on a picked node) starts a branch there.
+In *Edit* mode clicks pick, move, insert and delete nodes. Every change is a
+command through :func:`snt_web.store.commands.apply`, so it is role-checked,
+version-checked, in the history, and undoable (Ctrl+Z) and redoable
+(Ctrl+Shift+Z).
+
+The page holds the tracing state in the ``trace`` store (physical x, y, z
+points); the server holds everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from ...auth.roles import PermissionDenied
+from ...model.picking import nearest_segment, pick_node
+from ...store import StaleVersionError, StoreError
+from ...store.commands import Redo, Undo, apply, edit_tree
+from ...store.layers import project_layer
+from ...tracing import trace_path, voxels_to_points
+from ...tracing.costs import COSTS
+from ...tracing.layers import LAYERS
+from ...tracing.snapping import snap_to_brightest
+from ..auth import current_user
+from ..state import project_meta, readable_store
+from ..views.ortho import AXES
+
+#: The ``trace`` store when nothing is in progress. ``anchor``: where the next
+#: search starts; ``path``: id of the path being traced; ``fork``: the node a
+#: new path will branch from; ``candidate``: the unsaved search result;
+#: ``node``: the node picked in Edit mode.
+IDLE = {"anchor": None, "path": None, "fork": None, "candidate": None, "node": None}
+
+#: A click picks a node this many voxels away in the view's plane, at most.
+PICK_VOXELS = 6
+
+_INDEX = {"z": 0, "y": 1, "x": 2}
+_XYZ = {"x": 0, "y": 1, "z": 2}
+
+
+def layout():
+    mode = dcc.RadioItems(
+        id="trace-mode",
+        options=[{"label": "Navigate", "value": "navigate"}, {"label": "Trace", "value": "trace"},
+                 {"label": "Edit", "value": "edit"}],
+        value="navigate",
+        inline=True,
+    )
+    settings = html.Div(
+        [
+            html.Label(["layer", dcc.Dropdown(id="trace-layer", options=list(LAYERS), value="raw", clearable=False)],
+                       className="snt-field"),
+            html.Label(["cost", dcc.Dropdown(id="trace-cost", options=list(COSTS), value="reciprocal",
+                                             clearable=False)], className="snt-field"),
+            dcc.Checklist(id="trace-snap", options=[{"label": "snap", "value": "on"}], value=["on"], inline=True),
+        ],
+        className="snt-row",
+    )
+    tools = dcc.RadioItems(
+        id="edit-tool",
+        options=[{"label": t, "value": t} for t in ("select", "move", "insert", "delete")],
+        value="select",
+        inline=True,
+    )
+
+    def button(label, id_, title):
+        return html.Button(label, id=id_, title=title)
+
+    return html.Details(
+        [
+            html.Summary("Tracing"),
+            mode,
+            settings,
+            html.Div(
+                [
+                    button("Keep (Y)", "trace-keep", "Save the candidate path (Y)"),
+                    button("Junk (N)", "trace-junk", "Drop the candidate path (N)"),
+                    button("Finish (F)", "trace-finish", "End the path being traced (F)"),
+                    button("Fork", "trace-fork", "Branch from the picked node (or Alt-click a node)"),
+                ],
+                className="snt-row",
+            ),
+            html.Div([html.Span("edit ", className="snt-hint"), tools], className="snt-row"),
+            html.Div(
+                [
+                    button("Undo", "trace-undo", "Undo your last change (Ctrl+Z)"),
+                    button("Redo", "trace-redo", "Redo what you undid (Ctrl+Shift+Z)"),
+                ],
+                className="snt-row",
+            ),
+            dcc.Loading(html.Div(id="trace-message", className="snt-message", role="status"), type="dot"),
+            dcc.Store(id="trace", data=IDLE),
+            dcc.Store(id="trace-click"),
+        ],
+        open=True,
+        className="snt-panel",
+    )
+
+
+@dataclass
+class Outcome:
+    """What an action changes on the page."""
+
+    trace: dict | object = no_update
+    meta: dict | object = no_update
+    message: str = ""
+    ok: bool = True
+    mode: str | object = no_update
+
+
+class Session:
+    """One action's view of the page: the project, the user's settings and the tracing state."""
+
+    def __init__(self, meta, trace, settings, cursor, display, selected):
+        self.meta = meta
+        self.pid = meta["id"]
+        self.store = readable_store(self.pid)
+        self.state = dict(IDLE, **(trace or {}))
+        self.settings = settings
+        self.cursor = cursor or {}
+        self.display = display or {}
+        self.selected = [row["id"] for row in selected or ()]
+        self.spacing = np.asarray(meta["spacing"], dtype=float) if meta.get("shape") else None
+
+    @property
+    def channel(self) -> int:
+        return int(self.display.get("c") or 0)
+
+    @property
+    def frame(self) -> int:
+        return int(self.display.get("t") or 0)
+
+    def tree(self):
+        return self.store.reconstruction(self.pid)
+
+    def edit(self, op: str, **params) -> int | None:
+        """Run a tree edit as the current user from the page's version; the new path's id, if any."""
+        record, new_id = edit_tree(self.store, self.pid, current_user(), op, params, self.meta["version"])
+        self.meta = project_meta(self.store, self.pid)
+        return new_id
+
+    def clicked_voxel(self, click) -> tuple[int, int, int]:
+        """Voxel (z, y, x) of a click: in-plane axes from the click, the other from the slice shown."""
+        plane = click["plane"]
+        h, v, normal = AXES[plane]
+        shape = self.meta["shape"]
+        zyx = [0, 0, 0]
+        for axis, value in ((h, click["h"] / self.spacing[_INDEX[h]]), (v, click["v"] / self.spacing[_INDEX[v]]),
+                            (normal, self.cursor.get(normal, 0))):
+            zyx[_INDEX[axis]] = int(np.clip(round(value), 0, shape[_INDEX[axis]] - 1))
+        return tuple(zyx)
+
+    def to_xyz(self, zyx) -> list[float]:
+        return [round(float(v), 4) for v in voxels_to_points([zyx], self.spacing)[0]]
+
+    def to_voxel(self, xyz) -> tuple[int, int, int]:
+        return tuple(int(round(v)) for v in np.asarray(xyz)[::-1] / self.spacing)
+
+
+def _node(tree, path_id: int, index: int) -> dict:
+    return {"path": path_id, "index": index,
+            "xyz": [round(float(v), 4) for v in tree.path(path_id).points[index]]}
+
+
+def on_click(s: Session, click, mode: str, tool: str) -> Outcome:
+    if not s.meta.get("shape"):
+        return Outcome(message="Open an image to trace on.", ok=False)
+    zyx = s.clicked_voxel(click)
+    xyz = s.to_xyz(zyx)
+    if click.get("alt"):
+        return start_fork(s, _pick(s, click, xyz, ()))
+    if mode == "trace":
+        return trace_to(s, zyx)
+    if mode == "edit":
+        return EDIT_TOOLS[tool](s, click, xyz)
+    return Outcome()
+
+
+def _pick(s: Session, click, xyz, path_ids):
+    h, v, _ = AXES[click["plane"]]
+    tolerance = PICK_VOXELS * max(s.spacing[_INDEX[h]], s.spacing[_INDEX[v]])
+    tree = s.tree()
+    found = pick_node(tree, xyz, (_XYZ[h], _XYZ[v]), tolerance, path_ids=path_ids or None)
+    return None if found is None else _node(tree, *found)
+
+
+def start_fork(s: Session, node) -> Outcome:
+    if node is None:
+        return Outcome(message="Alt-click on a node of a path (or pick one in Edit mode) to branch from it.",
+                       ok=False)
+    state = dict(IDLE, fork=node, anchor=node["xyz"])
+    return Outcome(trace=state, mode="trace",
+                   message=f"Branching from path {node['path']} at node {node['index']}: click where the branch "
+                           "goes.")
+
+
+def trace_to(s: Session, zyx) -> Outcome:
+    if s.state["candidate"]:
+        return Outcome(message="Keep (Y) or junk (N) the candidate first.", ok=False)
+    image = s.store.image(s.pid)
+    if "on" in s.settings["snap"]:
+        zyx = snap_to_brightest(image.volume(s.channel, s.frame), zyx)
+    if s.state["anchor"] is None:
+        xyz = s.to_xyz(zyx)
+        return Outcome(trace=dict(s.state, anchor=xyz),
+                       message=f"Start at ({xyz[0]:.2f}, {xyz[1]:.2f}, {xyz[2]:.2f}) {s.meta['units']}: "
+                               "click where the path goes.")
+    layer = project_layer(s.store, s.pid, s.settings["layer"], channel=s.channel, frame=s.frame)
+    result = trace_path(layer, s.to_voxel(s.state["anchor"]), zyx, spacing=image.spacing, cost=s.settings["cost"])
+    points = np.round(voxels_to_points(result.path_zyx, image.spacing), 4)
+    length = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
+    return Outcome(trace=dict(s.state, candidate=points.tolist()),
+                   message=f"Candidate: {len(points)} nodes, {length:.1f} {s.meta['units']}, found in "
+                           f"{1000 * result.search_s:.0f} ms on {s.settings['layer']}. Keep (Y) or junk (N).")
+
+
+def keep(s: Session) -> Outcome:
+    state = s.state
+    points = state["candidate"]
+    if not points:
+        return Outcome(message="Nothing to keep: click a start point, then an end point.", ok=False)
+    if state["path"] is not None:
+        s.edit("extend_path", path_id=state["path"], points=points[1:])
+        path_id = state["path"]
+    elif state["fork"]:
+        # A branch starts after its fork node, which stays on the parent (SNT's model).
+        fork = state["fork"]
+        path_id = s.edit("add_path", points=points[1:], parent_id=fork["path"], branch_index=fork["index"],
+                         channel=s.channel + 1, frame=s.frame + 1)
+    else:
+        path_id = s.edit("add_path", points=points, channel=s.channel + 1, frame=s.frame + 1)
+    n = len(s.tree().path(path_id))
+    return Outcome(trace=dict(IDLE, anchor=points[-1], path=path_id), meta=s.meta,
+                   message=f"Kept: path {path_id} has {n} nodes. Click the next point, or Finish (F).")
+
+
+def junk(s: Session) -> Outcome:
+    if s.state["candidate"]:
+        return Outcome(trace=dict(s.state, candidate=None), message="Junked the candidate.")
+    if s.state["path"] is None and (s.state["anchor"] or s.state["fork"]):
+        return Outcome(trace=IDLE, message="Cleared the start point.")
+    return Outcome(message="No candidate to junk.")
+
+
+def finish(s: Session) -> Outcome:
+    path_id = s.state["path"]
+    message = "Nothing in progress." if path_id is None else f"Finished path {path_id}."
+    if s.state["candidate"]:
+        message += " The unkept candidate was dropped."
+    return Outcome(trace=IDLE, message=message)
+
+
+def fork(s: Session) -> Outcome:
+    return start_fork(s, s.state["node"])
+
+
+def undo_redo(s: Session, command, verb: str) -> Outcome:
+    apply(s.store, s.pid, current_user(), command, s.meta["version"])
+    # Whatever was in progress may refer to what was just undone.
+    return Outcome(trace=IDLE, meta=project_meta(s.store, s.pid),
+                   message=f"{verb} {s.store.history(s.pid, 1)[0].summary.split(': ', 1)[-1]}")
+
+
+# --- Edit mode tools: (session, click, physical xyz) -> Outcome ---------------
+def _edited_paths(s: Session):
+    return tuple(s.selected)
+
+
+def tool_select(s: Session, click, xyz) -> Outcome:
+    node = _pick(s, click, xyz, _edited_paths(s))
+    if node is None:
+        return Outcome(trace=dict(s.state, node=None), message="No node there.", ok=False)
+    return Outcome(trace=dict(s.state, node=node),
+                   message=f"Picked node {node['index']} of path {node['path']}.")
+
+
+def tool_move(s: Session, click, xyz) -> Outcome:
+    node = s.state["node"]
+    if node is None:
+        picked = tool_select(s, click, xyz)
+        if picked.ok:
+            picked.message += " Click where it goes."
+        return picked
+    s.edit("move_node", path_id=node["path"], index=node["index"], xyz=xyz)
+    return Outcome(trace=dict(s.state, node=None), meta=s.meta,
+                   message=f"Moved node {node['index']} of path {node['path']}.")
+
+
+def tool_insert(s: Session, click, xyz) -> Outcome:
+    node = s.state["node"]
+    path_id = node["path"] if node else (s.selected[0] if s.selected else None)
+    if path_id is None:
+        near = _pick(s, click, xyz, ())
+        path_id = near["path"] if near else None
+    if path_id is None:
+        return Outcome(message="Select a path (or pick one of its nodes) to insert into.", ok=False)
+    index = nearest_segment(s.tree(), path_id, xyz)
+    s.edit("insert_node", path_id=path_id, index=index, xyz=xyz)
+    return Outcome(trace=dict(s.state, node=None), meta=s.meta, message=f"Inserted node {index} into path {path_id}.")
+
+
+def tool_delete(s: Session, click, xyz) -> Outcome:
+    node = _pick(s, click, xyz, _edited_paths(s))
+    if node is None:
+        return Outcome(message="No node there.", ok=False)
+    s.edit("delete_node", path_id=node["path"], index=node["index"])
+    return Outcome(trace=dict(s.state, node=None), meta=s.meta,
+                   message=f"Deleted node {node['index']} of path {node['path']}.")
+
+
+EDIT_TOOLS = {"select": tool_select, "move": tool_move, "insert": tool_insert, "delete": tool_delete}
+
+
+def register(app) -> None:
+    buttons = {
+        "trace-keep": keep,
+        "trace-junk": junk,
+        "trace-finish": finish,
+        "trace-fork": fork,
+        "trace-undo": lambda s: undo_redo(s, Undo(), "Undid"),
+        "trace-redo": lambda s: undo_redo(s, Redo(), "Redid"),
+    }
+
+    @app.callback(
+        Output("trace", "data"),
+        Output("project", "data", allow_duplicate=True),
+        Output("trace-message", "children"),
+        Output("trace-message", "className"),
+        Output("trace-mode", "value"),
+        Input("trace-click", "data"),
+        *(Input(b, "n_clicks") for b in buttons),
+        State("trace", "data"),
+        State("trace-mode", "value"),
+        State("edit-tool", "value"),
+        State("trace-layer", "value"),
+        State("trace-cost", "value"),
+        State("trace-snap", "value"),
+        State("cursor", "data"),
+        State("display", "data"),
+        State("project", "data"),
+        State("path-table", "selectedRows"),
+        prevent_initial_call=True,
+    )
+    def _act(click, *args):
+        trace, mode, tool, layer, cost, snap, cursor, display, meta, selected = args[len(buttons):]
+        if not meta:
+            return no_update, no_update, "", "snt-message", no_update
+        s = Session(meta, trace, {"layer": layer, "cost": cost, "snap": snap or []}, cursor, display, selected)
+        try:
+            if ctx.triggered_id == "trace-click":
+                out = on_click(s, click, mode, tool)
+            else:
+                out = buttons[ctx.triggered_id](s)
+        except PermissionDenied as err:
+            out = Outcome(trace=IDLE, message=f"Not allowed: {err}.", ok=False)
+        except StaleVersionError as err:
+            out = Outcome(trace=IDLE, meta=project_meta(s.store, s.pid), ok=False,
+                          message=f"{err}. Reloaded the current version.")
+        except (StoreError, ValueError) as err:
+            out = Outcome(message=f"{err}.", ok=False)
+        css = "snt-message " + ("snt-ok" if out.ok else "snt-error")
+        return out.trace, out.meta, out.message, css, out.mode
