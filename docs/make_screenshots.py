@@ -1,6 +1,7 @@
 """Regenerate the screenshots in docs/img from a running ``make serve``.
 
-Usage: ``make serve`` in one terminal, then ``.venv/bin/python docs/make_screenshots.py``.
+Usage: ``make serve`` in one terminal (on a fresh data directory: the tracing
+shots add paths), then ``.venv/bin/python docs/make_screenshots.py``.
 Needs Chromium and chromedriver (``make browser``).
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 URL = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8050"
 OUT = Path(__file__).with_name("img")
@@ -33,8 +35,54 @@ def main() -> None:
         driver.find_element("css selector", "#view-3d-surface input").click()
         time.sleep(5)
         driver.save_screenshot(str(OUT / "linked-views-isosurface.png"))
+        driver.find_element("css selector", "#view-3d-surface input").click()
+        trace_and_edit(driver)
     finally:
         driver.quit()
+
+
+def click_view(driver, plane, h, v, alt=False):
+    """Click a slice view at physical plane coordinates ``(h, v)``."""
+    drag = driver.find_element("css selector", f"#view-{plane} .nsewdrag")
+    px, py = driver.execute_script(
+        f"var fl = document.querySelector('#view-{plane} .js-plotly-plot')._fullLayout;"
+        f" return [fl.xaxis.l2p({h}), fl.yaxis.l2p({v})];"
+    )
+    chain = ActionChains(driver).move_to_element(drag).move_by_offset(
+        round(px - drag.size["width"] / 2), round(py - drag.size["height"] / 2))
+    (chain.key_down(Keys.ALT).click().key_up(Keys.ALT) if alt else chain.click()).perform()
+    time.sleep(1.5)
+
+
+def trace_at(driver, xyz):
+    """Show the XY slice through ``xyz`` (a navigation click in XZ), then a Trace click there."""
+    driver.find_element("css selector", "#trace-mode input[value=navigate]").click()
+    click_view(driver, "xz", xyz[0], xyz[2])
+    driver.find_element("css selector", "#trace-mode input[value=trace]").click()
+    click_view(driver, "xy", xyz[0], xyz[1])
+
+
+def trace_and_edit(driver):
+    """Trace along the demo neuron's longest path, keep, then pick a node in Edit mode."""
+    nodes = driver.execute_script(
+        "var gd = document.querySelector('#view-3d .js-plotly-plot');"
+        " var runs = [[]];"
+        " gd.data.filter(d => d.name === 'paths').forEach(t => t.x.forEach((x, i) =>"
+        "   x === null ? runs.push([]) : runs[runs.length - 1].push([x, t.y[i], t.z[i]])));"
+        " return runs.reduce((a, b) => b.length > a.length ? b : a);"
+    )
+    trace_at(driver, nodes[len(nodes) // 5])
+    trace_at(driver, nodes[3 * len(nodes) // 4])
+    time.sleep(2)
+    driver.save_screenshot(str(OUT / "tracing-candidate.png"))
+    driver.find_element("css selector", "body").send_keys("y")
+    time.sleep(2)
+    driver.find_element("css selector", "body").send_keys("f")
+    driver.find_element("css selector", "#trace-mode input[value=edit]").click()
+    middle = nodes[len(nodes) // 2]
+    click_view(driver, "xy", middle[0], middle[1])
+    time.sleep(2)
+    driver.save_screenshot(str(OUT / "edit-mode.png"))
 
 
 if __name__ == "__main__":

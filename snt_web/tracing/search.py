@@ -127,9 +127,16 @@ def voxels_to_points(path_zyx, spacing=(1.0, 1.0, 1.0)) -> np.ndarray:
 
 
 def warm_up() -> None:
-    """Compile (or load from numba's cache) the search for the common volume dtypes."""
+    """Compile (or load from numba's cache) the search for the common volume dtypes.
+
+    Memory-mapped images and cached layers are read-only arrays, which numba
+    compiles separately from writable ones: both are done here.
+    """
     for dtype in (np.uint8, np.uint16, np.float32):
-        trace_path(np.ones((1, 2, 2), dtype=dtype), (0, 0, 0), (0, 1, 1))
+        for writeable in (True, False):
+            volume = np.ones((1, 2, 2), dtype=dtype)
+            volume.setflags(write=writeable)
+            trace_path(volume, (0, 0, 0), (0, 1, 1))
 
 
 def _voxel(point, shape, name) -> np.ndarray:

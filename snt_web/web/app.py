@@ -15,12 +15,14 @@ The tracing panel adds ``trace``, the path being traced (see
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import dash
 from dash import dcc, html
 
 from ..store import ProjectStore
+from ..tracing import warm_up
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
 from .panels import display, files, history, paths, share, tracing
@@ -68,6 +70,9 @@ def create_app(
     server.config["SNT_WEB_STORE"] = store
     # Base64 in JSON inflates an upload by 4/3; leave room for the envelope.
     server.config["MAX_CONTENT_LENGTH"] = int(upload_limit_bytes * 1.4) + 2**20
+    # Compiling the search takes seconds on a fresh install: do it now, not on
+    # the first click.
+    threading.Thread(target=warm_up, name="snt-web-warm-up", daemon=True).start()
     install_auth(server, store, auth or AuthConfig(), dash_app=app)
     server.register_blueprint(routes.blueprint)
     server.register_blueprint(api.blueprint)

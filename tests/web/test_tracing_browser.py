@@ -131,3 +131,23 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     )
     assert n_drawn >= store.reconstruction("demo").n_nodes
     assert dash_duo.get_logs() == []
+
+
+def test_a_viewer_may_trace_but_not_keep(dash_duo, store):
+    """In demo-readonly mode anyone may look, and search; saving is refused on the server."""
+    from snt_web.web.app import create_app
+    from snt_web.web.auth import AuthConfig
+
+    start(dash_duo, create_app(store, "demo", auth=AuthConfig(mode="demo-readonly")))
+    _, a, b = _two_nodes(store.reconstruction("demo"))
+    version = store.get("demo").version
+    _trace_click(dash_duo, a)
+    _trace_click(dash_duo, b)
+    wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
+    dash_duo.find_element("#trace-keep").click()
+    wait_until(dash_duo, lambda: "Not allowed" in _message(dash_duo))
+    assert "may not edit" in _message(dash_duo)
+    assert store.get("demo").version == version
+    dash_duo.find_element("#trace-undo").click()
+    wait_until(dash_duo, lambda: "Not allowed" in _message(dash_duo))
+    assert store.get("demo").version == version

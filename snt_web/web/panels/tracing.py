@@ -215,6 +215,8 @@ def trace_to(s: Session, zyx) -> Outcome:
         return Outcome(trace=dict(s.state, anchor=xyz),
                        message=f"Start at ({xyz[0]:.2f}, {xyz[1]:.2f}, {xyz[2]:.2f}) {s.meta['units']}: "
                                "click where the path goes.")
+    if tuple(zyx) == s.to_voxel(s.state["anchor"]):
+        return Outcome(message="That is where the path is: click farther along the neurite.", ok=False)
     layer = project_layer(s.store, s.pid, s.settings["layer"], channel=s.channel, frame=s.frame)
     result = trace_path(layer, s.to_voxel(s.state["anchor"]), zyx, spacing=image.spacing, cost=s.settings["cost"])
     points = np.round(voxels_to_points(result.path_zyx, image.spacing), 4)
