@@ -249,6 +249,25 @@ def undo(project_id: str):
     return {"version": _apply(project_id, commands.Undo(), _int(body.get("base_version"), "base_version")).version}
 
 
+@blueprint.post("/projects/<project_id>/redo")
+def redo(project_id: str):
+    body = _json()
+    return {"version": _apply(project_id, commands.Redo(), _int(body.get("base_version"), "base_version")).version}
+
+
+@blueprint.post("/projects/<project_id>/edits")
+def edit(project_id: str):
+    """One tree edit of :mod:`snt_web.model.edit` by name, with its keyword arguments (physical units)."""
+    body = _json()
+    op, params = body.get("op"), body.get("params", {})
+    if not isinstance(op, str) or not isinstance(params, dict):
+        raise APIError(400, "an edit is {\"op\": name, \"params\": {...}, \"base_version\": N}")
+    _visible(project_id)
+    record, new_path_id = commands.edit_tree(_store(), project_id, current_user(), op, params,
+                                             _int(body.get("base_version"), "base_version"))
+    return {"version": record.version, "new_path_id": new_path_id}
+
+
 # --- members -----------------------------------------------------------------------------------------
 @blueprint.get("/projects/<project_id>/members")
 def members(project_id: str):

@@ -167,6 +167,32 @@ def test_restore_and_undo(client, tokens, store):
     assert ann.post("/projects/demo/restore", data="x", json=None).status_code == 400
 
 
+def test_tree_edits_and_redo(client, tokens, store):
+    ann = As(client, tokens["annotator"])
+    n_paths = len(store.reconstruction("demo"))
+    body = {"op": "add_path", "params": {"points": [[1, 2, 3], [4, 5, 6]], "swc_type": 3},
+            "base_version": _version(store)}
+    answer = ann.post("/projects/demo/edits", json=body).json
+    added = store.reconstruction("demo").path(answer["new_path_id"])
+    assert added.points.tolist() == [[1, 2, 3], [4, 5, 6]] and added.swc_type == 3
+    assert store.history("demo", 1)[0].user == "annotator"
+    v = ann.post("/projects/demo/undo", json={"base_version": answer["version"]}).json["version"]
+    assert len(store.reconstruction("demo")) == n_paths
+    ann.post("/projects/demo/redo", json={"base_version": v})
+    assert len(store.reconstruction("demo")) == n_paths + 1
+    # Bad edits: unknown op, a bad argument, a stale version, a viewer.
+    first = store.reconstruction("demo").paths[0].id
+    for bad, status in (({"op": "explode", "params": {}}, 400), ({"op": "move_node", "params": {"path_id": 0}}, 400),
+                        ({"op": "delete_paths", "params": {"path_ids": [first]},
+                          "base_version": _version(store) - 1}, 409)):
+        response = ann.post("/projects/demo/edits", json={"base_version": _version(store), **bad})
+        assert response.status_code == status and response.json["error"], response.json
+    viewer = As(client, tokens["viewer"])
+    response = viewer.post("/projects/demo/edits", json={**body, "base_version": _version(store)})
+    assert response.status_code == 403
+    assert len(store.reconstruction("demo")) == n_paths + 1
+
+
 def test_members_owner_manages(client, tokens, store):
     owner = As(client, tokens["owner"])
     response = owner.put("/projects/demo/members", json={"name": "viewer", "role": "annotator",
