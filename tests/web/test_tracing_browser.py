@@ -58,7 +58,7 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
 
     # Start, end: a candidate shows in all three slice views and in 3D.
     _trace_click(dash_duo, a)
-    assert "Start at" in _message(dash_duo)
+    wait_until(dash_duo, lambda: "Start at" in _message(dash_duo))
     _trace_click(dash_duo, b)
     wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
     for graph in ("view-xy", "view-xz", "view-zy"):
@@ -76,12 +76,12 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     assert np.mean(np.asarray(off) <= 3) >= 0.9
     wait_until(dash_duo, lambda: not any("candidate" in _view_trace_names(dash_duo, g) for g in ("view-xy", "view-xz")))
     _press(dash_duo, "f")
-    assert "Finished path" in _message(dash_duo)
+    wait_until(dash_duo, lambda: "Finished path" in _message(dash_duo))
 
     # Fork: Alt-click on the middle node of the new path, click an end, keep.
     mid = len(traced) // 2
     _trace_click(dash_duo, traced.points[mid], alt=True)
-    assert f"Branching from path {traced.id}" in _message(dash_duo)
+    wait_until(dash_duo, lambda: f"Branching from path {traced.id}" in _message(dash_duo))
     branch_end = traced.points[mid] + np.array([12, 6, 0]) * spacing_xyz
     _trace_click(dash_duo, branch_end)
     wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
@@ -99,7 +99,7 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     dash_duo.find_element("#edit-tool input[value=move]").click()
     click_view(dash_duo, "xy", node[0], node[1])
     wait_idle(dash_duo)
-    assert "Click where it goes" in _message(dash_duo)
+    wait_until(dash_duo, lambda: "Click where it goes" in _message(dash_duo))
     target = node + np.array([0, 8, 0]) * spacing_xyz
     click_view(dash_duo, "xy", target[0], target[1])
     wait_idle(dash_duo)
@@ -119,6 +119,34 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     np.testing.assert_allclose(store.reconstruction("demo").path(traced.id).points, moved.points)
     _press(dash_duo, Keys.CONTROL, "z")
     wait_until(dash_duo, lambda: "Undid" in _message(dash_duo))
+
+    # Insert a node beside the selected path, then delete it again: one node more, then as before.
+    dash_duo.driver.execute_script(
+        f"dash_ag_grid.getApi('path-table').forEachNode(n => n.setSelected(n.data.id === {traced.id}));")
+    wait_idle(dash_duo)
+    dash_duo.find_element("#edit-tool input[value=insert]").click()
+    n_nodes = len(traced)
+    beside = (traced.points[6] + traced.points[7]) / 2 + np.array([0, 2, 0]) * spacing_xyz
+    click_view(dash_duo, "xy", beside[0], beside[1])
+    wait_until(dash_duo, lambda: "Inserted node" in _message(dash_duo))
+    inserted = store.reconstruction("demo").path(traced.id)
+    index = int(_message(dash_duo).split("Inserted node ")[1].split()[0])
+    assert len(inserted) == n_nodes + 1 and 6 <= index <= 8
+    assert np.linalg.norm((inserted.points[index] - beside)[:2] / spacing_xyz[:2]) <= 1.5
+    dash_duo.find_element("#edit-tool input[value=delete]").click()
+    click_view(dash_duo, "xy", beside[0], beside[1])
+    wait_until(dash_duo, lambda: f"Deleted node {index} " in _message(dash_duo))
+    np.testing.assert_allclose(store.reconstruction("demo").path(traced.id).points, traced.points)
+
+    # Fork button: from a node picked with the select tool; the panel switches to Trace mode.
+    dash_duo.find_element("#edit-tool input[value=select]").click()
+    click_view(dash_duo, "xy", traced.points[5][0], traced.points[5][1])
+    wait_until(dash_duo, lambda: "Picked node" in _message(dash_duo))
+    dash_duo.find_element("#trace-fork").click()
+    wait_until(dash_duo, lambda: f"Branching from path {traced.id}" in _message(dash_duo))
+    assert dash_duo.find_element("#trace-mode input[value=trace]").is_selected()
+    _press(dash_duo, "n")  # junk the fork's start point
+    wait_until(dash_duo, lambda: "Cleared" in _message(dash_duo))
 
     # A reload shows the traced paths, from the store.
     dash_duo.driver.refresh()
@@ -146,8 +174,9 @@ def test_a_viewer_may_trace_but_not_keep(dash_duo, store):
     wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
     dash_duo.find_element("#trace-keep").click()
     wait_until(dash_duo, lambda: "Not allowed" in _message(dash_duo))
-    assert "may not edit" in _message(dash_duo)
+    wait_until(dash_duo, lambda: "may not edit" in _message(dash_duo))
     assert store.get("demo").version == version
     dash_duo.find_element("#trace-undo").click()
+    wait_idle(dash_duo)
     wait_until(dash_duo, lambda: "Not allowed" in _message(dash_duo))
     assert store.get("demo").version == version

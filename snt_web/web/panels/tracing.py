@@ -98,7 +98,9 @@ def layout():
                 ],
                 className="snt-row",
             ),
-            dcc.Loading(html.Div(id="trace-message", className="snt-message", role="status"), type="dot"),
+            # The last message stays readable (dimmed) while the next action runs.
+            dcc.Loading(html.Div(id="trace-message", className="snt-message", role="status"), type="dot",
+                        overlay_style={"visibility": "visible", "opacity": 0.5}),
             dcc.Store(id="trace", data=IDLE),
             dcc.Store(id="trace-click"),
         ],
