@@ -8,7 +8,7 @@ IMAGE  ?=
 DATA_DIR ?= $(HOME)/.snt-web
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test bench browser postgres clean
+.PHONY: serve test bench browser postgres redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,14 @@ postgres:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
-test: $(VENV)/.test-installed browser postgres
+# Redis for the Celery job-backend tests (the fixture starts a private server
+# on a loopback port; the system service is not used).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; }
+
+test: $(VENV)/.test-installed browser postgres redis
 	$(BIN)/python -m pytest --headless -q
 
 bench: $(VENV)/.app-installed

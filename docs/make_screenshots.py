@@ -37,6 +37,7 @@ def main() -> None:
         driver.save_screenshot(str(OUT / "linked-views-isosurface.png"))
         driver.find_element("css selector", "#view-3d-surface input").click()
         trace_and_edit(driver)
+        compute_layer(driver)
     finally:
         driver.quit()
 
@@ -83,6 +84,19 @@ def trace_and_edit(driver):
     click_view(driver, "xy", middle[0], middle[1])
     time.sleep(2)
     driver.save_screenshot(str(OUT / "edit-mode.png"))
+
+
+def compute_layer(driver):
+    """Start a tubeness job from the Tracing panel; shoot the Jobs panel while it runs."""
+    driver.find_element("css selector", "#trace-mode input[value=navigate]").click()
+    driver.find_element("css selector", "#trace-layer").click()
+    next(o for o in driver.find_elements("css selector", "[role=option]") if o.text.startswith("tubeness")).click()
+    scales = driver.find_element("css selector", "#trace-scales")
+    scales.send_keys("0.3,0.45,0.6,0.75,0.9,1.05,1.2", Keys.TAB)
+    driver.find_element("css selector", "#trace-compute").click()
+    driver.execute_script("document.getElementById('jobs-list').scrollIntoView({block: 'center'});")
+    time.sleep(2.5)
+    driver.save_screenshot(str(OUT / "jobs.png"))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Command line: ``snt-web serve | info | convert | demo-data | user | member``.
+"""Command line: ``snt-web serve | worker | info | convert | demo-data | user | member``.
 
 Bad input ends with exit code 2 and one line on stderr naming the file and the
 problem, never a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ import numpy as np
 from .io.errors import SNTWebIOError
 from .io.reconstruction import convert, read_reconstruction, write_reconstruction
 from .io.tiff import read_image
+from .jobs import BACKENDS, configured_backend, run_workers, start_workers, stop_workers
+from .jobs.worker import LOG_FORMAT
 
 DEFAULT_DATA_DIR = "~/.snt-web"
 IMAGE_SUFFIXES = (".tif", ".tiff")
@@ -35,6 +38,21 @@ def _shape(text: str) -> tuple[int, int, int]:
     if len(shape) != 3 or min(shape) < 1:
         raise argparse.ArgumentTypeError(f"expected three positive integers Z,Y,X, got {text!r}")
     return shape
+
+
+def _at_least(minimum: int):
+    """An argparse type: an integer no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def _existing_file(path: str) -> Path:
@@ -90,9 +108,41 @@ def cmd_serve(args) -> int:
         raise CLIError(str(err)) from None
     project_id = open_startup_project(store, args.image)
     app = create_app(store, project_id, auth=AuthConfig(mode=mode, secure_cookies=args.secure_cookies))
-    print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir})", flush=True)
-    app.run(host=args.host, port=args.port, debug=False)
+    workers, jobs = _start_job_workers(args, store)
+    print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir}; {jobs})", flush=True)
+    try:
+        app.run(host=args.host, port=args.port, debug=False)
+    finally:
+        stop_workers(workers)
     return 0
+
+
+def _start_job_workers(args, store):
+    """Disk-backend job workers beside the app: ``(processes, a phrase for the startup line)``."""
+    if _jobs_backend() == "celery":
+        return [], "jobs: celery, start workers with snt-web worker --backend celery"
+    if args.workers == 0:
+        return [], "no job workers, start them with snt-web worker"
+    workers = start_workers(args.workers, store.data_dir, store.database_url)
+    return workers, f"{args.workers} job worker{'s' if args.workers > 1 else ''}"
+
+
+def _jobs_backend(name: str | None = None) -> str:
+    try:
+        return configured_backend(name)
+    except ValueError as err:
+        raise CLIError(f"SNT_WEB_JOBS: {err}") from None
+
+
+def cmd_worker(args) -> int:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    store = _store(args)
+    backend = _jobs_backend(args.backend)
+    print(f"SNT Web worker: {backend} backend, {args.concurrency} at a time; data in {store.data_dir}", flush=True)
+    try:
+        return run_workers(store.data_dir, store.database_url, backend, concurrency=args.concurrency)
+    except KeyboardInterrupt:
+        return 130
 
 
 def _read_password(args, prompt: str = "Password: ") -> str:
@@ -217,14 +267,13 @@ def _triple(text: str) -> tuple[float, float, float]:
     return values
 
 
-def _scales(text: str) -> tuple[float, ...]:
+def _scales(text: str) -> tuple[float, ...] | None:
+    from .tracing.layers import parse_scales
+
     try:
-        scales = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
-    if not scales or min(scales) <= 0:
-        raise argparse.ArgumentTypeError("scales must be positive")
-    return scales
+        return parse_scales(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _to_voxel(xyz, image, units: str, label: str) -> tuple[int, int, int]:
@@ -278,7 +327,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo-readonly", action="store_true",
                        help="a public read-only demo: anonymous visitors may look, nobody may write")
     serve.add_argument("--secure-cookies", action="store_true", help="send cookies over HTTPS only")
+    serve.add_argument("--workers", type=_at_least(0), default=1,
+                       help="job worker processes to start beside the app (default 1; 0: none, run "
+                            "snt-web worker instead); the celery backend starts none")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run jobs (filtering, export) in the foreground")
+    worker.add_argument("--backend", choices=BACKENDS,
+                        help="disk: the jobs in DATA_DIR/jobs (default, or $SNT_WEB_JOBS); "
+                             "celery: Celery on Redis ($SNT_WEB_REDIS_URL), on any number of machines")
+    worker.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
+                        help="where projects live (default ~/.snt-web; SNT_WEB_DATABASE_URL names another database)")
+    worker.add_argument("--concurrency", type=_at_least(1), default=1, help="jobs run at once (default 1)")
+    worker.set_defaults(func=cmd_worker)
 
     _add_account_commands(sub)
 

@@ -30,8 +30,28 @@ def layer_key(image_revision: int, layer: str, channel: int, frame: int, scales)
     return f"{layer}-r{image_revision}-{hashlib.sha256(spec.encode()).hexdigest()[:16]}.npy"
 
 
+def layer_file(store: ProjectStore, project_id: str, layer: str, *, channel: int = 0, frame: int = 0, scales=None):
+    """Where ``layer`` of the project's current image is (or will be) kept; see :func:`project_layer`."""
+    image = _image(store, project_id)
+    scales = tuple(scales or default_scales(image.spacing))
+    key = layer_key(store.get(project_id).image_revision, layer, channel, frame, scales)
+    return store.projects_dir / project_id / LAYER_DIR / key
+
+
+def layer_ready(store: ProjectStore, project_id: str, layer: str, **kwargs) -> bool:
+    """Whether tracing on ``layer`` (same arguments as :func:`project_layer`) needs no computing."""
+    return layer == "raw" or layer_file(store, project_id, layer, **kwargs).exists()
+
+
+def _image(store: ProjectStore, project_id: str):
+    image = store.image(project_id)
+    if image is None:
+        raise StoreError(f"project {project_id!r} has no image to trace on")
+    return image
+
+
 def project_layer(store: ProjectStore, project_id: str, layer: str, *, channel: int = 0, frame: int = 0,
-                  scales=None) -> np.ndarray:
+                  scales=None, progress=None) -> np.ndarray:
     """The volume the tracer should search for ``layer``, computing it at most once.
 
     Parameters
@@ -44,30 +64,46 @@ def project_layer(store: ProjectStore, project_id: str, layer: str, *, channel: 
         0-based channel and frame of the image.
     scales : sequence of float, optional
         Filter scales in physical units; :func:`default_scales` by default.
+    progress : callable, optional
+        ``progress(percent, message)``, called after each scale when the
+        layer is computed (a job's progress report; it may raise to cancel).
 
     Returns
     -------
     ndarray, shape (z, y, x)
         Read-only (memory-mapped) for filtered layers.
     """
-    record = store.get(project_id)
-    image = store.image(project_id)
-    if image is None:
-        raise StoreError(f"project {project_id!r} has no image to trace on")
+    image = _image(store, project_id)
     volume = image.volume(channel, frame)
     if layer == "raw":
         return volume
     scales = tuple(scales or default_scales(image.spacing))
-    path = store.projects_dir / project_id / LAYER_DIR / layer_key(record.image_revision, layer, channel, frame,
-                                                                   scales)
+    path = layer_file(store, project_id, layer, channel=channel, frame=frame, scales=scales)
 
     def load():
         if not path.exists():
+            data = _compute(volume, layer, image.spacing, scales, progress)
             # Two processes may compute the same layer at once; each writes a
             # complete file and the last rename wins, so no reader sees half.
-            data = np.ascontiguousarray(filtered_layer(volume, layer, image.spacing, scales), dtype=np.float32)
             with atomic_write(path) as fh:
                 np.save(fh, data)
         return np.load(path, mmap_mode="r")
 
     return store._cached(("layer", path.name), load)
+
+
+def _compute(volume, layer, spacing, scales, progress) -> np.ndarray:
+    """The layer, one scale at a time so that progress can be told (and a job cancelled) between scales.
+
+    Tubeness and Frangi keep the maximum over scales, so the running maximum
+    of single-scale results is the multi-scale result; a Gaussian layer uses
+    the first scale only.
+    """
+    steps = scales[:1] if layer == "gaussian" else scales
+    out = None
+    for k, scale in enumerate(steps, 1):
+        data = np.asarray(filtered_layer(volume, layer, spacing, (scale,)), dtype=np.float32)
+        out = data if out is None else np.maximum(out, data, out=out)
+        if progress is not None:
+            progress(100.0 * k / len(steps), f"{layer}: scale {scale:g} done ({k} of {len(steps)})")
+    return np.ascontiguousarray(out)

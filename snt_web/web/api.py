@@ -1,4 +1,4 @@
-"""The HTTP API, ``/api/v1/``: projects, reconstructions, history, members, pipeline inputs.
+"""The HTTP API, ``/api/v1/``: projects, reconstructions, edits, history, members, pipeline inputs, jobs.
 
 JSON in and out (reconstructions and uploads travel as files). Authentication
 is :mod:`snt_web.web.auth`'s (``Authorization: Bearer <token>``, or the browser
@@ -6,7 +6,7 @@ session with its CSRF token). Every write goes through
 :func:`snt_web.store.commands.apply`, which checks the role and the base
 version and records the history; reads check the role with
 :func:`snt_web.auth.roles.allows`. Errors are ``{"error": "..."}`` with 400,
-401, 403, 404, 409 (plus ``current_version``), 413 or 501. See ``docs/api.md``.
+401, 403, 404, 409 (plus ``current_version``) or 413. See ``docs/api.md``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..auth.roles import ROLES, PermissionDenied, allows
 from ..io.errors import SNTWebIOError
 from ..io.reconstruction import read_reconstruction_bytes, reconstruction_bytes
 from ..io.tiff import read_image_bytes
+from ..jobs import JobNotFoundError, UnknownTaskError
 from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreError
 from ..store import commands
 from .auth import current_user, project_role
@@ -353,7 +354,57 @@ def post_probability_map(project_id: str):
     return _attach(project_id, "probability-map", "probability-map.tif", data)
 
 
+# --- jobs --------------------------------------------------------------------------------------------
+def _queue():
+    return current_app.config["SNT_WEB_JOBS"]
+
+
 @blueprint.post("/projects/<project_id>/jobs")
 def post_job(project_id: str):
+    """Queue a task (``{"kind": name, "params": {...}}``) for a worker; answers the job record (202)."""
+    body = _json()
+    kind, params = body.get("kind"), body.get("params", {})
+    if not isinstance(kind, str) or not isinstance(params, dict):
+        raise APIError(400, "a job is {\"kind\": name, \"params\": {...}}")
+    role = _visible(project_id)
+    if not allows(role, "edit"):
+        raise PermissionDenied(current_user(), "edit", project_id, role)
+    try:
+        job = _queue().submit(kind, project_id, current_user(), params)
+    except (UnknownTaskError, TypeError) as err:
+        raise APIError(400, str(err)) from None
+    return job.to_dict(), 202
+
+
+@blueprint.get("/projects/<project_id>/jobs")
+def list_jobs(project_id: str):
     _visible(project_id)
-    raise APIError(501, "not implemented yet: the job queue arrives with the jobs issue")
+    limit = _int(request.args.get("limit", 100), "limit")
+    return {"jobs": [job.to_dict() for job in _queue().list(project_id, limit)]}
+
+
+def _job(job_id: str):
+    try:
+        job = _queue().get(job_id)
+    except JobNotFoundError:
+        raise APIError(404, f"no job {job_id!r}") from None
+    try:
+        return job, _visible(job.project_id)
+    except ProjectNotFoundError:
+        # A job of a project the caller may not see is no job of theirs.
+        raise APIError(404, f"no job {job_id!r}") from None
+
+
+@blueprint.get("/jobs/<job_id>")
+def get_job(job_id: str):
+    return _job(job_id)[0].to_dict()
+
+
+@blueprint.post("/jobs/<job_id>/cancel")
+def cancel_job(job_id: str):
+    """Cancel your own job (an owner may cancel anyone's): queued at once, running at its next report."""
+    job, role = _job(job_id)
+    user = current_user()
+    if not (user == job.user and allows(role, "edit") or allows(role, "manage")):
+        raise PermissionDenied(user, "cancel this job", job.project_id, role)
+    return _queue().cancel(job_id, user).to_dict()

@@ -21,11 +21,12 @@ from pathlib import Path
 import dash
 from dash import dcc, html
 
+from ..jobs import JobQueue, open_queue
 from ..store import ProjectStore
 from ..tracing import warm_up
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
-from .panels import display, files, history, paths, share, tracing
+from .panels import display, files, history, jobs, paths, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
 
@@ -42,6 +43,7 @@ def create_app(
     title: str = "SNT Web",
     upload_limit_bytes: int = DEFAULT_UPLOAD_LIMIT,
     auth: AuthConfig | None = None,
+    jobs_queue: JobQueue | None = None,
 ) -> dash.Dash:
     """Build the app serving ``project_id`` from ``store``.
 
@@ -58,6 +60,10 @@ def create_app(
         before sending them; the server checks again).
     auth : AuthConfig, optional
         Login mode; single-user (no login, loopback only) by default.
+    jobs_queue : JobQueue, optional
+        Where long work is queued; by default the queue of the store's data
+        directory (backend from ``$SNT_WEB_JOBS``). The app only submits and
+        reads jobs: workers run them (``snt-web serve`` starts one).
     """
     app = dash.Dash(
         __name__,
@@ -68,6 +74,7 @@ def create_app(
     )
     server = app.server
     server.config["SNT_WEB_STORE"] = store
+    server.config["SNT_WEB_JOBS"] = jobs_queue or open_queue(store.data_dir, store.database_url)
     # Base64 in JSON inflates an upload by 4/3; leave room for the envelope.
     server.config["MAX_CONTENT_LENGTH"] = int(upload_limit_bytes * 1.4) + 2**20
     # Compiling the search takes seconds on a fresh install: do it now, not on
@@ -106,8 +113,8 @@ def create_app(
                     [
                         html.Div([v.layout() for v in views] + [view_3d.layout()], className="snt-grid"),
                         html.Aside(
-                            [files.layout(upload_limit_bytes), display.layout(), tracing.layout(), paths.layout(),
-                             history.layout()],
+                            [files.layout(upload_limit_bytes), display.layout(), tracing.layout(), jobs.layout(),
+                             paths.layout(), history.layout()],
                             className="snt-sidebar",
                         ),
                     ],
@@ -125,6 +132,7 @@ def create_app(
     display.register(app)
     files.register(app, upload_limit_bytes)
     tracing.register(app)
+    jobs.register(app)
     paths.register(app)
     history.register(app)
     return app

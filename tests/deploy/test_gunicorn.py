@@ -38,8 +38,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _procfile(name: str) -> str:
+    """The command of one process type of the Procfile."""
+    for line in (REPO / "Procfile").read_text().splitlines():
+        kind, _, command = line.partition(":")
+        if kind.strip() == name:
+            return command.strip()
+    raise AssertionError(f"no {name!r} process in the Procfile")
+
+
 def _procfile_command(port: int) -> list[str]:
-    line = (REPO / "Procfile").read_text().split("web:", 1)[1].strip()
+    line = _procfile("web")
     line = line.replace("${WEB_CONCURRENCY:-2}", "4").replace("${PORT:-8050}", str(port))
     line = line.replace("0.0.0.0", "127.0.0.1")  # tests only talk to loopback
     argv = shlex.split(line)
@@ -190,3 +199,27 @@ def test_a_server_killed_mid_burst_keeps_every_acknowledged_write(server):
     for version, name in acknowledged:
         assert history[version].action == "rename path"
         assert store.reconstruction(project_id, version).path(2).name == name
+
+
+def test_the_procfiles_worker_runs_a_job_submitted_through_the_api(server):
+    base, token, project_id, data_dir, _ = server
+    line = _procfile("worker").replace("${SNT_WEB_DATA_DIR:-~/.snt-web}", str(data_dir))
+    line = line.replace("${WORKER_CONCURRENCY:-1}", "1")
+    argv = shlex.split(line)
+    assert argv[:2] == ["snt-web", "worker"]
+    worker = subprocess.Popen([sys.executable, "-m", "snt_web.cli", *argv[1:]], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        status, job = _request("POST", f"{base}/api/v1/projects/{project_id}/jobs", token,
+                               {"kind": "export-reconstruction", "params": {"format": "traces"}})
+        assert status == 202, job
+        deadline = time.time() + 30
+        while job["state"] not in ("done", "failed", "cancelled") and time.time() < deadline:
+            time.sleep(0.2)
+            job = _request("GET", f"{base}/api/v1/jobs/{job['id']}", token)[1]
+        assert job["state"] == "done", job
+        assert job["user"] == "ann" and job["result"]["attachment"] == "reconstruction.traces"
+        assert ProjectStore(data_dir).attachment(project_id, "export", "reconstruction.traces")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(10)

@@ -36,10 +36,15 @@ def test_a_layer_is_computed_once_then_read_from_its_file(tmp_path, demo_files, 
     again = layers.project_layer(other, "p1", "tubeness")
     np.testing.assert_array_equal(again, first)
     assert len(counted) == 1
-    # Other scales, or another filter, are other layers.
-    layers.project_layer(store, "p1", "tubeness", scales=(1.0, 2.0))
+    # Other scales, or another filter, are other layers; several scales are computed one by one, with progress.
+    reports = []
+    multi = layers.project_layer(store, "p1", "tubeness", scales=(1.0, 2.0),
+                                 progress=lambda percent, message: reports.append(percent))
+    np.testing.assert_allclose(multi, filtered_layer(image.volume(), "tubeness", image.spacing, (1.0, 2.0)),
+                               rtol=1e-6)
+    assert reports == [50.0, 100.0]
     layers.project_layer(store, "p1", "frangi")
-    assert [c[0] for c in counted] == ["tubeness", "tubeness", "frangi"]
+    assert [c[0] for c in counted] == ["tubeness", "tubeness", "tubeness", "frangi"]
     assert len(list((tmp_path / "data" / "projects" / "p1" / layers.LAYER_DIR).glob("*.npy"))) == 3
 
 

@@ -251,9 +251,25 @@ def test_unknown_endpoints_answer_json(client, tokens):
     assert owner.get("/projects/demo").status_code == 200
 
 
-def test_jobs_are_not_there_yet(client, tokens):
-    response = As(client, tokens["annotator"]).post("/projects/demo/jobs", json={})
-    assert response.status_code == 501 and "jobs issue" in response.json["error"]
+def test_jobs_submit_list_get_cancel(client, tokens, store):
+    ann, viewer = As(client, tokens["annotator"]), As(client, tokens["viewer"])
+    response = ann.post("/projects/demo/jobs", json={"kind": "export-reconstruction", "params": {"format": "swc"}})
+    assert response.status_code == 202
+    job = response.json
+    assert (job["kind"], job["state"], job["user"], job["project_id"]) == ("export-reconstruction", "queued",
+                                                                           "annotator", "demo")
+    # No worker runs in this test: the job waits, listed and readable, until cancelled.
+    assert [j["id"] for j in viewer.get("/projects/demo/jobs").json["jobs"]] == [job["id"]]
+    assert viewer.get(f"/jobs/{job['id']}").json["state"] == "queued"
+    assert viewer.post(f"/jobs/{job['id']}/cancel").status_code == 403
+    cancelled = ann.post(f"/jobs/{job['id']}/cancel").json
+    assert cancelled["state"] == "cancelled" and "annotator" in cancelled["message"]
+    # Refusals: a viewer submitting, an unknown task, parameters the task does not take, an unknown job.
+    assert viewer.post("/projects/demo/jobs", json={"kind": "export-reconstruction"}).status_code == 403
+    for body in ({"kind": "explode"}, {"kind": "filter-layer", "params": {"colour": "red"}}, {"params": {}}):
+        response = ann.post("/projects/demo/jobs", json=body)
+        assert response.status_code == 400 and response.json["error"], body
+    assert ann.get("/jobs/0123456789abcdef").status_code == 404
 
 
 def test_session_auth_needs_csrf_for_writes(client, store):

@@ -26,13 +26,14 @@ from ...auth.roles import PermissionDenied
 from ...model.picking import nearest_segment, pick_node
 from ...store import StaleVersionError, StoreError
 from ...store.commands import Redo, Undo, apply, edit_tree
-from ...store.layers import project_layer
+from ...store.layers import layer_ready, project_layer
+from ...tracing.layers import FILTERED_LAYERS, parse_scales
 from ...tracing import trace_path, voxels_to_points
 from ...tracing.costs import COSTS
-from ...tracing.layers import LAYERS
 from ...tracing.snapping import snap_to_brightest
 from ..auth import current_user
 from ..state import project_meta, readable_store
+from .jobs import submit_job
 from ..views.ortho import AXES
 
 #: The ``trace`` store when nothing is in progress. ``anchor``: where the next
@@ -43,6 +44,10 @@ IDLE = {"anchor": None, "path": None, "fork": None, "candidate": None, "node": N
 
 #: A click picks a node this many voxels away in the view's plane, at most.
 PICK_VOXELS = 6
+
+#: Up to this size a filtered layer is computed on the first click (about a
+#: second per scale); a bigger image needs the Compute layer job first.
+SYNC_LAYER_VOXELS = 32 * 2**20
 
 _INDEX = {"z": 0, "y": 1, "x": 2}
 _XYZ = {"x": 0, "y": 1, "z": 2}
@@ -58,11 +63,21 @@ def layout():
     )
     settings = html.Div(
         [
-            html.Label(["layer", dcc.Dropdown(id="trace-layer", options=list(LAYERS), value="raw", clearable=False)],
+            html.Label(["layer", dcc.Dropdown(id="trace-layer", options=["raw", *FILTERED_LAYERS], value="raw",
+                                              clearable=False)],
                        className="snt-field"),
             html.Label(["cost", dcc.Dropdown(id="trace-cost", options=list(COSTS), value="reciprocal",
                                              clearable=False)], className="snt-field"),
             dcc.Checklist(id="trace-snap", options=[{"label": "snap", "value": "on"}], value=["on"], inline=True),
+        ],
+        className="snt-row",
+    )
+    filtering = html.Div(
+        [
+            html.Label(["scales (µm)", dcc.Input(id="trace-scales", type="text", debounce=True, size="10",
+                                                 placeholder="default")], className="snt-field"),
+            html.Button("Compute layer", id="trace-compute",
+                        title="Compute the chosen filtered layer for the whole image as a job (see Jobs)"),
         ],
         className="snt-row",
     )
@@ -81,6 +96,7 @@ def layout():
             html.Summary("Tracing"),
             mode,
             settings,
+            filtering,
             html.Div(
                 [
                     button("Keep (Y)", "trace-keep", "Save the candidate path (Y)"),
@@ -219,7 +235,12 @@ def trace_to(s: Session, zyx) -> Outcome:
                                "click where the path goes.")
     if tuple(zyx) == s.to_voxel(s.state["anchor"]):
         return Outcome(message="That is where the path is: click farther along the neurite.", ok=False)
-    layer = project_layer(s.store, s.pid, s.settings["layer"], channel=s.channel, frame=s.frame)
+    name, scales = s.settings["layer"], s.settings["scales"]
+    where = {"channel": s.channel, "frame": s.frame, "scales": scales}
+    if not layer_ready(s.store, s.pid, name, **where) and image.volume(s.channel, s.frame).size > SYNC_LAYER_VOXELS:
+        return Outcome(message=f"The {name} layer of this image is not computed yet: press Compute layer (it runs "
+                               "as a job, see Jobs), or trace on raw meanwhile.", ok=False)
+    layer = project_layer(s.store, s.pid, name, **where)
     result = trace_path(layer, s.to_voxel(s.state["anchor"]), zyx, spacing=image.spacing, cost=s.settings["cost"])
     points = np.round(voxels_to_points(result.path_zyx, image.spacing), 4)
     length = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
@@ -349,6 +370,7 @@ def register(app) -> None:
         State("trace-layer", "value"),
         State("trace-cost", "value"),
         State("trace-snap", "value"),
+        State("trace-scales", "value"),
         State("cursor", "data"),
         State("display", "data"),
         State("project", "data"),
@@ -356,11 +378,12 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def _act(click, *args):
-        trace, mode, tool, layer, cost, snap, cursor, display, meta, selected = args[len(buttons):]
+        trace, mode, tool, layer, cost, snap, scales, cursor, display, meta, selected = args[len(buttons):]
         if not meta:
             return no_update, no_update, "", "snt-message", no_update
-        s = Session(meta, trace, {"layer": layer, "cost": cost, "snap": snap or []}, cursor, display, selected)
         try:
+            settings = {"layer": layer, "cost": cost, "snap": snap or [], "scales": parse_scales(scales)}
+            s = Session(meta, trace, settings, cursor, display, selected)
             if ctx.triggered_id == "trace-click":
                 out = on_click(s, click, mode, tool)
             else:
@@ -374,3 +397,53 @@ def register(app) -> None:
             out = Outcome(message=f"{err}.", ok=False)
         css = "snt-message " + ("snt-ok" if out.ok else "snt-error")
         return out.trace, out.meta, out.message, css, out.mode
+
+    @app.callback(
+        Output("trace-message", "children", allow_duplicate=True),
+        Output("trace-message", "className", allow_duplicate=True),
+        Output("jobs-submitted", "data", allow_duplicate=True),
+        Input("trace-compute", "n_clicks"),
+        State("trace-layer", "value"),
+        State("trace-scales", "value"),
+        State("display", "data"),
+        State("project", "data"),
+        State("jobs-submitted", "data"),
+        prevent_initial_call=True,
+    )
+    def _compute(_n, layer, scales, display, meta, submitted):
+        """Compute the chosen layer for the whole image as a job; the Jobs panel shows its progress."""
+        if layer not in FILTERED_LAYERS:
+            return "The raw image needs no computing: choose a filtered layer.", "snt-message snt-error", no_update
+        display = display or {}
+        try:
+            params = {"layer": layer, "scales": parse_scales(scales), "channel": int(display.get("c") or 0),
+                      "frame": int(display.get("t") or 0)}
+            submit_job(meta["id"], "filter-layer", params)
+        except PermissionDenied as err:
+            return f"Not allowed: {err}.", "snt-message snt-error", no_update
+        except ValueError as err:
+            return f"{err}.", "snt-message snt-error", no_update
+        return (f"Computing the {layer} layer as a job: see Jobs.", "snt-message snt-ok", (submitted or 0) + 1)
+
+    @app.callback(
+        Output("trace-layer", "options"),
+        Input("project", "data"),
+        Input("jobs-finished", "data"),
+        Input("trace-scales", "value"),
+        Input("display", "data"),
+    )
+    def _layer_options(meta, _finished, scales, display):
+        """The layers, marked when computed for this image, channel, frame and scales (e.g. by a job)."""
+        if not meta or not meta.get("shape"):
+            return ["raw", *FILTERED_LAYERS]
+        store = readable_store(meta["id"])
+        display = display or {}
+        try:
+            where = {"channel": int(display.get("c") or 0), "frame": int(display.get("t") or 0),
+                     "scales": parse_scales(scales)}
+        except ValueError:
+            return no_update
+        return ["raw"] + [
+            {"label": f"{name} (ready)" if layer_ready(store, meta["id"], name, **where) else name, "value": name}
+            for name in FILTERED_LAYERS
+        ]
