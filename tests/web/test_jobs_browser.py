@@ -72,4 +72,16 @@ def test_filter_job_shows_progress_and_its_layer_becomes_ready(dash_duo, worked_
     wait_until(dash_duo, lambda: "tubeness (ready)" in _layer_labels(dash_duo), timeout=10)
     job = open_queue(store.data_dir, store.database_url).list("demo")[0]
     assert job.kind == "filter-layer" and job.user == "local" and len(job.result["scales"]) == 80
+    n_layers = len(list((store.projects_dir / "demo" / "layers").glob("*.npy")))
+
+    # Another job (Frangi this time), cancelled from its row while it runs: no layer is written.
+    dash_duo.select_dcc_dropdown("#trace-layer", value="frangi")
+    dash_duo.find_element("#trace-compute").click()
+    wait_until(dash_duo, lambda: len(_job_rows(dash_duo)) == 2 and _job_rows(dash_duo)[0]["state"] == "running"
+               and _job_rows(dash_duo)[0]["progress"] > 0, timeout=20)
+    dash_duo.find_element(".snt-job button").click()
+    wait_until(dash_duo, lambda: _job_rows(dash_duo)[0]["state"] == "cancelled", timeout=10)
+    assert open_queue(store.data_dir, store.database_url).list("demo")[0].state == "cancelled"
+    assert len(list((store.projects_dir / "demo" / "layers").glob("*.npy"))) == n_layers
+    assert "frangi (ready)" not in _layer_labels(dash_duo)
     assert dash_duo.get_logs() == []
