@@ -59,10 +59,10 @@
       return [cur].concat(values, maxima);
     },
 
-    /* Inputs: base figure, cursor, display, path lines, tracing state; state:
-       project, plane. Outputs: the figure with slice image, paths, candidate
-       and crosshair; the readout. */
-    sliceFigure: function (base, cursor, display, lines, trace, meta, plane) {
+    /* Inputs: base figure, cursor, display, path lines, tracing state,
+       probability-map overlay; state: project, plane. Outputs: the figure with
+       slice image (and overlay), paths, candidate and crosshair; the readout. */
+    sliceFigure: function (base, cursor, display, lines, trace, overlay, meta, plane) {
       if (!base) { return [window.dash_clientside.no_update, ""]; }
       var fig = {data: base.data, layout: Object.assign({}, base.layout)};
       if (!meta || !meta.shape || !cursor || !display || !base.layout.images) {
@@ -72,7 +72,18 @@
       var sp = meta.spacing;
       var index = cursor[normal];
       fig.data = base.data.concat(projectedLines(lines, plane), tracingTraces(trace, plane, false));
-      fig.layout.images = [Object.assign({}, base.layout.images[0], {source: sliceUrl(meta, plane, index, display)})];
+      var image = Object.assign({}, base.layout.images[0], {source: sliceUrl(meta, plane, index, display)});
+      fig.layout.images = [image];
+      if (overlay) {
+        var mapUrl = overlay.url + "/" + plane + "/" + index + ".png?lo=" + overlay.lo + "&hi=" + overlay.hi;
+        if (overlay.replace) {
+          image.source = mapUrl + "&opaque=1";
+        } else {
+          fig.layout.images.push(Object.assign({}, base.layout.images[0], {
+            source: mapUrl + "&cmap=" + overlay.cmap, opacity: overlay.opacity, layer: "below", name: "overlay"
+          }));
+        }
+      }
       var shapes = base.layout.shapes.map(function (s) { return Object.assign({}, s); });
       shapes[0].x0 = shapes[0].x1 = cursor[h] * sp[INDEX[h]];
       shapes[1].y0 = shapes[1].y1 = cursor[v] * sp[INDEX[v]];

@@ -17,11 +17,28 @@ import numpy as np
 
 from ..io.atomic import atomic_write
 from ..tracing.layers import default_scales, filtered_layer
+from .maps import map_volume
 from .projects import ProjectStore
 from .records import StoreError
 
 #: Subfolder of a project's directory holding its layer files.
 LAYER_DIR = "layers"
+#: Layer names of probability-map classes: ``map:<name>:<class index>``.
+MAP_PREFIX = "map:"
+
+
+def map_layer(name: str, class_index: int) -> str:
+    """The layer name of one class of a probability map."""
+    return f"{MAP_PREFIX}{name}:{class_index}"
+
+
+def parse_map_layer(layer: str) -> tuple[str, int]:
+    """``(map name, class index)`` of a :func:`map_layer` name."""
+    name, _, index = layer.removeprefix(MAP_PREFIX).rpartition(":")
+    try:
+        return name, int(index)
+    except ValueError:
+        raise StoreError(f"not a probability-map layer: {layer!r}") from None
 
 
 def layer_key(image_revision: int, layer: str, channel: int, frame: int, scales) -> str:
@@ -40,7 +57,7 @@ def layer_file(store: ProjectStore, project_id: str, layer: str, *, channel: int
 
 def layer_ready(store: ProjectStore, project_id: str, layer: str, **kwargs) -> bool:
     """Whether tracing on ``layer`` (same arguments as :func:`project_layer`) needs no computing."""
-    return layer == "raw" or layer_file(store, project_id, layer, **kwargs).exists()
+    return layer == "raw" or layer.startswith(MAP_PREFIX) or layer_file(store, project_id, layer, **kwargs).exists()
 
 
 def _image(store: ProjectStore, project_id: str):
@@ -58,8 +75,9 @@ def project_layer(store: ProjectStore, project_id: str, layer: str, *, channel: 
     ----------
     store : ProjectStore
     project_id : str
-    layer : {'raw', 'tubeness', 'frangi', 'gaussian'}
-        ``raw`` is the image itself (nothing is cached).
+    layer : {'raw', 'tubeness', 'frangi', 'gaussian'} or str
+        ``raw`` is the image itself (nothing is cached); ``map:<name>:<k>``
+        is class ``k`` (0-based) of a probability map (:mod:`.maps`).
     channel, frame : int
         0-based channel and frame of the image.
     scales : sequence of float, optional
@@ -73,6 +91,8 @@ def project_layer(store: ProjectStore, project_id: str, layer: str, *, channel: 
     ndarray, shape (z, y, x)
         Read-only (memory-mapped) for filtered layers.
     """
+    if layer.startswith(MAP_PREFIX):
+        return map_volume(store, project_id, *parse_map_layer(layer))
     image = _image(store, project_id)
     volume = image.volume(channel, frame)
     if layer == "raw":

@@ -24,7 +24,7 @@ from ..io.reconstruction import read_reconstruction_bytes, reconstruction_bytes
 from ..io.tiff import read_image_bytes
 from ..jobs import JobNotFoundError, UnknownTaskError
 from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreError
-from ..store import commands
+from ..store import commands, maps
 from .auth import current_user, project_role
 
 blueprint = Blueprint("snt_web_api", __name__, url_prefix="/api/v1")
@@ -342,16 +342,20 @@ def post_warnings(project_id: str):
 
 @blueprint.post("/projects/<project_id>/probability-map")
 def post_probability_map(project_id: str):
+    """A TIFF matching the project image (one channel per class) becomes a secondary layer."""
     _visible(project_id)
     data = _body()
-    image = _store().image(project_id)
-    if image is None:
-        raise APIError(400, f"project {project_id!r} has no image to match a probability map to")
-    prob = read_image_bytes(data, "probability-map.tif")
-    if tuple(prob.shape_zyx) != tuple(image.shape_zyx):
-        raise APIError(400, f"the probability map is z,y,x = {tuple(prob.shape_zyx)} but the project image is "
-                            f"{tuple(image.shape_zyx)}")
-    return _attach(project_id, "probability-map", "probability-map.tif", data)
+    filename = request.args.get("name") or "probability-map.tif"
+    base = _int(request.args.get("base_version"), "base_version")
+    try:
+        record = maps.import_map(_store(), project_id, current_user(), data, filename, base)
+    except StoreError as err:
+        if isinstance(err, (StaleVersionError, ProjectNotFoundError)):
+            raise
+        raise APIError(400, str(err)) from None
+    meta = next(m for m in maps.list_maps(_store(), project_id) if m["name"] == maps.map_name(filename))
+    return {"version": record.version, "kind": maps.KIND, "name": meta["name"], "classes": meta["classes"],
+            "bytes": len(data)}
 
 
 # --- jobs --------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..store import ProjectStore
 from ..tracing import warm_up
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
-from .panels import display, files, history, jobs, paths, share, tracing
+from .panels import display, files, history, jobs, maps, paths, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
 
@@ -113,8 +113,8 @@ def create_app(
                     [
                         html.Div([v.layout() for v in views] + [view_3d.layout()], className="snt-grid"),
                         html.Aside(
-                            [files.layout(upload_limit_bytes), display.layout(), tracing.layout(), jobs.layout(),
-                             paths.layout(), history.layout()],
+                            [files.layout(upload_limit_bytes), display.layout(), maps.layout(upload_limit_bytes),
+                             tracing.layout(), jobs.layout(), paths.layout(), history.layout()],
                             className="snt-sidebar",
                         ),
                     ],
@@ -131,6 +131,7 @@ def create_app(
     view3d.register(app)
     display.register(app)
     files.register(app, upload_limit_bytes)
+    maps.register(app)
     tracing.register(app)
     jobs.register(app)
     paths.register(app)

@@ -1,4 +1,4 @@
-"""Flask routes beside the Dash app: slice images and a health check.
+"""Flask routes beside the Dash app: slice images (of the image and of probability maps) and a health check.
 
 Slices are served as binary PNG at URLs that name everything the pixels
 depend on (project, image revision, plane, index, channel, frame, window), so
@@ -12,9 +12,10 @@ import time
 
 from flask import Blueprint, abort, current_app, request
 
-from ..imaging.slices import PLANES, render_slice_png
 from ..auth.roles import PermissionDenied
-from ..store import ProjectNotFoundError
+from ..imaging.overlay import COLORMAPS, render_overlay_png
+from ..imaging.slices import PLANES, render_slice_png
+from ..store import ProjectNotFoundError, StoreError, maps
 from .auth import require
 
 blueprint = Blueprint("snt_web", __name__)
@@ -60,6 +61,30 @@ def slice_png(project_id: str, revision: int, plane: str, index: int):
         "Cache-Control": "private, max-age=31536000, immutable",
         "Server-Timing": f"render;dur={elapsed_ms:.1f}",
     }
+
+
+@blueprint.route("/map/<project_id>/<file_id>/<int:class_index>/<plane>/<int:index>.png")
+def map_png(project_id: str, file_id: str, class_index: int, plane: str, index: int):
+    """A slice of a probability map: coloured and see-through (``cmap``), or grey like the image (``cmap=gray``)."""
+    cmap = request.args.get("cmap", "magma")
+    if plane not in PLANES or cmap not in COLORMAPS:
+        abort(404)
+    store = current_app.config["SNT_WEB_STORE"]
+    try:
+        require(project_id, "view")
+        meta = next((m for m in maps.list_maps(store, project_id) if maps.map_file_id(m) == file_id), None)
+        if meta is None:
+            abort(404)  # replaced or unknown: its URL must not be cached with other voxels
+        volume = maps.map_volume(store, project_id, meta["name"], class_index)
+    except (ProjectNotFoundError, StoreError):
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+    lo, hi = _float_arg("lo", 0), _float_arg("hi", 1)
+    opaque = request.args.get("opaque") == "1"
+    png = (render_slice_png(volume, plane, index, lo, hi) if opaque
+           else render_overlay_png(volume, plane, index, lo, hi, cmap))
+    return png, 200, {"Content-Type": "image/png", "Cache-Control": "private, max-age=31536000, immutable"}
 
 
 @blueprint.route("/healthz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -70,16 +71,29 @@ def traces_3d(dash_duo) -> list[dict]:
 
 
 def click_view(dash_duo, plane: str, h: float, v: float, alt: bool = False):
-    """A mouse click on a slice view at physical plane coordinates ``(h, v)`` (Alt held if ``alt``)."""
-    drag = dash_duo.find_element(f"#view-{plane} .nsewdrag")
-    px, py = dash_duo.driver.execute_script(
-        f"var fl = {plot_js('view-' + plane)}._fullLayout; return [fl.xaxis.l2p({h}), fl.yaxis.l2p({v})];"
+    """A mouse click on a slice view at physical plane coordinates ``(h, v)`` (Alt held if ``alt``).
+
+    The target is computed in viewport pixels in the page itself (element
+    rectangles are fractional; Selenium's element-centre origin is rounded),
+    so the click lands within half a pixel of the point.
+    """
+    target_js = (
+        f"var gd = {plot_js('view-' + plane)}, fl = gd._fullLayout;"
+        " var r = gd.querySelector('.nsewdrag').getBoundingClientRect();"
+        f" return [Math.round(r.left + fl.xaxis.l2p({h})), Math.round(r.top + fl.yaxis.l2p({v}))];"
     )
-    # From the element's centre: the same in every Selenium version.
-    dx, dy = px - drag.size["width"] / 2, py - drag.size["height"] / 2
-    chain = ActionChains(dash_duo.driver).move_to_element(drag).move_by_offset(round(dx), round(dy))
+    # Plotly may still shift the plot area by a few pixels after the first
+    # draw (margins settle once tick labels are measured): aim once it is still.
+    previous, target = None, dash_duo.driver.execute_script(target_js)
+    deadline = time.time() + 5
+    while target != previous and time.time() < deadline:
+        time.sleep(0.2)
+        previous, target = target, dash_duo.driver.execute_script(target_js)
+    x, y = target
+    chain = ActionChains(dash_duo.driver)
+    chain.w3c_actions.pointer_action.move_to_location(x, y)
     if alt:
-        chain = chain.key_down(Keys.ALT).click().key_up(Keys.ALT)
+        chain.key_down(Keys.ALT).click().key_up(Keys.ALT)
     else:
-        chain = chain.click()
+        chain.click()
     chain.perform()

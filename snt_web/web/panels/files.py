@@ -108,7 +108,7 @@ def _open_tree(store, meta: dict, tree, name: str, user: str | None) -> str:
     return f"Opened {opened}."
 
 
-def _decode_upload(contents: str, filename: str) -> bytes:
+def decode_upload(contents: str, filename: str) -> bytes:
     try:
         _, encoded = contents.split(",", 1)
         return base64.b64decode(encoded, validate=True)
@@ -142,7 +142,7 @@ def register(app, upload_limit_bytes: int) -> None:
             if ctx.triggered_id == "upload":
                 if not contents:
                     return no_update, no_update, no_update
-                data = _decode_upload(contents, filename)
+                data = decode_upload(contents, filename)
                 if len(data) > upload_limit_bytes:
                     raise SNTWebIOError(filename, f"larger than the upload limit of {upload_limit_bytes / 2**20:.0f} MB")
                 message = open_file_bytes(store, meta, data, filename, current_user())

@@ -26,7 +26,7 @@ from ...auth.roles import PermissionDenied
 from ...model.picking import nearest_segment, pick_node
 from ...store import StaleVersionError, StoreError
 from ...store.commands import Redo, Undo, apply, edit_tree
-from ...store.layers import layer_ready, project_layer
+from ...store.layers import MAP_PREFIX, layer_ready, project_layer
 from ...tracing.layers import FILTERED_LAYERS, parse_scales
 from ...tracing import trace_path, voxels_to_points
 from ...tracing.costs import COSTS
@@ -34,6 +34,7 @@ from ...tracing.snapping import snap_to_brightest
 from ..auth import current_user
 from ..state import project_meta, readable_store
 from .jobs import submit_job
+from .maps import map_options
 from ..views.ortho import AXES
 
 #: The ``trace`` store when nothing is in progress. ``anchor``: where the next
@@ -413,7 +414,8 @@ def register(app) -> None:
     def _compute(_n, layer, scales, display, meta, submitted):
         """Compute the chosen layer for the whole image as a job; the Jobs panel shows its progress."""
         if layer not in FILTERED_LAYERS:
-            return "The raw image needs no computing: choose a filtered layer.", "snt-message snt-error", no_update
+            return ("Only filtered layers are computed: the image and probability maps are ready as they are.",
+                    "snt-message snt-error", no_update)
         display = display or {}
         try:
             params = {"layer": layer, "scales": parse_scales(scales), "channel": int(display.get("c") or 0),
@@ -433,7 +435,7 @@ def register(app) -> None:
         Input("display", "data"),
     )
     def _layer_options(meta, _finished, scales, display):
-        """The layers, marked when computed for this image, channel, frame and scales (e.g. by a job)."""
+        """The layers, filtered ones marked when computed (e.g. by a job), then each probability-map class."""
         if not meta or not meta.get("shape"):
             return ["raw", *FILTERED_LAYERS]
         store = readable_store(meta["id"])
@@ -443,7 +445,10 @@ def register(app) -> None:
                      "scales": parse_scales(scales)}
         except ValueError:
             return no_update
-        return ["raw"] + [
+        filtered = [
             {"label": f"{name} (ready)" if layer_ready(store, meta["id"], name, **where) else name, "value": name}
             for name in FILTERED_LAYERS
         ]
+        probability = [{"label": f"map: {o['label']}", "value": f"{MAP_PREFIX}{o['value']}"}
+                       for o in map_options(store, meta["id"])]
+        return ["raw"] + filtered + probability

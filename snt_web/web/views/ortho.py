@@ -181,9 +181,9 @@ def register(app, views: list[OrthoView]) -> None:
     )
     for view in views:
         app.clientside_callback(
-            "function (base, cursor, display, lines, trace, meta) {"
+            "function (base, cursor, display, lines, trace, overlay, meta) {"
             " return window.dash_clientside.snt_web.sliceFigure("
-            f"base, cursor, display, lines, trace, meta, '{view.plane}'); }}",
+            f"base, cursor, display, lines, trace, overlay, meta, '{view.plane}'); }}",
             Output(view.id, "figure"),
             Output(f"{view.id}-readout", "children"),
             Input(f"{view.id}-base", "data"),
@@ -191,5 +191,6 @@ def register(app, views: list[OrthoView]) -> None:
             Input("display", "data"),
             Input("path-lines", "data"),
             Input("trace", "data"),
+            Input("overlay", "data"),
             State("project", "data"),
         )
