@@ -38,6 +38,7 @@ def main() -> None:
         driver.find_element("css selector", "#view-3d-surface input").click()
         trace_and_edit(driver)
         compute_layer(driver)
+        classify(driver)
     finally:
         driver.quit()
 
@@ -97,6 +98,42 @@ def compute_layer(driver):
     driver.execute_script("document.getElementById('jobs-list').scrollIntoView({block: 'center'});")
     time.sleep(2.5)
     driver.save_screenshot(str(OUT / "jobs.png"))
+
+
+def wait_for_job(driver, kind, timeout=180):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        first = driver.execute_script("var r = document.querySelector('.snt-job');"
+                                      " return r ? [r.innerText, r.dataset.state] : null;")
+        if first and kind in first[0] and first[1] in ("done", "failed"):
+            return
+        time.sleep(0.5)
+
+
+def classify(driver):
+    """Train on the traced path, apply, show the neurite probability over the slices."""
+    panel = driver.find_element("css selector", "#classifier-train").find_element("xpath", "ancestor::details")
+    panel.find_element("css selector", "summary").click()
+    driver.find_element("css selector", "#classifier-train").click()
+    time.sleep(1)
+    wait_for_job(driver, "train-classifier")
+    driver.find_element("css selector", "#classifier-preview").click()
+    driver.find_element("css selector", "#classifier-apply").click()
+    time.sleep(1)
+    wait_for_job(driver, "apply-classifier")
+    maps = driver.find_element("css selector", "#map-upload").find_element("xpath", "ancestor::details")
+    maps.find_element("css selector", "summary").click()
+    for _ in range(20):  # the map arrives with the next version poll
+        driver.find_element("css selector", "#overlay-map").click()
+        options = [o for o in driver.find_elements("css selector", "[role=option]") if "classifier" in o.text]
+        if options:
+            options[0].click()
+            break
+        driver.find_element("css selector", "body").click()
+        time.sleep(1)
+    driver.execute_script("document.getElementById('classifier-info').scrollIntoView({block: 'center'});")
+    time.sleep(3)
+    driver.save_screenshot(str(OUT / "classifier.png"))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from .records import JobCancelled, UnknownTaskError
 TASKS: dict[str, Callable] = {}
 
 #: Modules whose import registers tasks.
-TASK_MODULES = ("snt_web.jobs.builtin",)
+TASK_MODULES = ("snt_web.jobs.builtin", "snt_web.jobs.classifier_tasks")
 
 #: Comma-separated extra task modules, read by servers and workers alike.
 TASK_MODULES_ENV = "SNT_WEB_TASK_MODULES"

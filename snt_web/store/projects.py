@@ -45,7 +45,7 @@ from .records import (
 )
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-ATTACHMENT_KINDS = ("seeds", "warnings", "probability-map", "export")
+ATTACHMENT_KINDS = ("seeds", "warnings", "probability-map", "export", "classifier")
 
 
 class ProjectStore:

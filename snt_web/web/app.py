@@ -26,7 +26,7 @@ from ..store import ProjectStore
 from ..tracing import warm_up
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
-from .panels import display, files, history, jobs, maps, paths, share, tracing
+from .panels import classifier, display, files, history, jobs, maps, paths, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
 
@@ -114,7 +114,8 @@ def create_app(
                         html.Div([v.layout() for v in views] + [view_3d.layout()], className="snt-grid"),
                         html.Aside(
                             [files.layout(upload_limit_bytes), display.layout(), maps.layout(upload_limit_bytes),
-                             tracing.layout(), jobs.layout(), paths.layout(), history.layout()],
+                             tracing.layout(), classifier.layout(), jobs.layout(), paths.layout(),
+                             history.layout()],
                             className="snt-sidebar",
                         ),
                     ],
@@ -133,6 +134,7 @@ def create_app(
     files.register(app, upload_limit_bytes)
     maps.register(app)
     tracing.register(app)
+    classifier.register(app)
     jobs.register(app)
     paths.register(app)
     history.register(app)

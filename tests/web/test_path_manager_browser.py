@@ -11,7 +11,7 @@ from snt_web.model import Path, Tree
 from snt_web.store import ProjectStore
 from snt_web.web.app import create_app
 
-from .browser import click_view, start, wait_idle, wait_until
+from .browser import click_view, plot_js, start, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -46,9 +46,14 @@ def _edit_cell(dash_duo, row_id, column, text):
 
 
 def _select_rows(dash_duo, *row_ids):
+    """Select rows, then wait until the selection reached the server: the XY view draws it in white."""
     api = "dash_ag_grid.getApi('path-table')"
     dash_duo.driver.execute_script(
         f"{api}.forEachNode(n => n.setSelected({list(row_ids)}.includes(n.data.id)));")
+    wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
+        f"var gd = {plot_js('view-xy')}; return gd.data.some(t => t.name === 'paths' && t.line.color === '#ffffff'"
+        f" && t.text.filter(x => x).map(x => parseInt(x)).filter((v, i, a) => a.indexOf(v) === i).length"
+        f" === {len(row_ids)});"))
     wait_idle(dash_duo)
 
 
@@ -84,6 +89,9 @@ def test_edit_cells_delete_merge_split_and_undo(dash_duo, two_path_app):
     wait_until(dash_duo, lambda: any(e.text == "axon" for e in dash_duo.find_elements(".ag-list-item")))
     next(e for e in dash_duo.find_elements(".ag-list-item") if e.text == "axon").click()
     wait_until(dash_duo, lambda: store.reconstruction("demo").path(2).swc_type == 2)
+    # The grid reloads its rows (and selection) from the new version: select after that.
+    wait_until(dash_duo, lambda: _cell(dash_duo, 2, "type").text == "axon")
+    wait_idle(dash_duo)
 
     # Merge the two straight paths: one path of 20 nodes, the branch still on it.
     _select_rows(dash_duo, 0, 1)

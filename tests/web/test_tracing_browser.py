@@ -131,7 +131,7 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     wait_until(dash_duo, lambda: "Inserted node" in _message(dash_duo))
     inserted = store.reconstruction("demo").path(traced.id)
     index = int(_message(dash_duo).split("Inserted node ")[1].split()[0])
-    assert len(inserted) == n_nodes + 1 and 6 <= index <= 8
+    assert len(inserted) == n_nodes + 1 and 4 <= index <= 9  # on a segment near nodes 6-7
     assert np.linalg.norm((inserted.points[index] - beside)[:2] / spacing_xyz[:2]) <= 1.5
     dash_duo.find_element("#edit-tool input[value=delete]").click()
     click_view(dash_duo, "xy", beside[0], beside[1])

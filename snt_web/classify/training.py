@@ -1,0 +1,213 @@
+"""Training samples from traced paths, as SNT hands its paths to Labkit and TWS.
+
+Each image channel the paths were traced on is a class ("SNT paths ch1"…):
+its voxels are those :func:`snt_web.labels.render_labels` draws for the
+paths, either their centrelines (``"skeleton"``) or their whole
+cross-section from the node radii (``"volume"``). The last class is the
+background: voxels the user marked, or else voxels drawn at random clear of
+every labelled voxel by a margin (:func:`default_margin`): a centreline says
+nothing about the neurite's width, a drawn cross-section says it all.
+
+Where a neurite ends is what the forest must learn, and voxels drawn
+uniformly almost never fall there (neurites fill a small part of a stack),
+so half the automatic background is drawn from a shell one voxel of the
+coarsest axis thick just beyond the margin, the rest anywhere beyond it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from ..labels import render_labels
+from ..model import Tree
+
+__all__ = ["BACKGROUND", "TrainingSamples", "channel_class_name", "default_margin", "samples_from_paths"]
+
+BACKGROUND = "background"
+
+
+def channel_class_name(channel: int) -> str:
+    """The class of the paths traced on a (1-based) channel, as SNT names it.
+
+    Examples
+    --------
+    >>> channel_class_name(2)
+    'SNT paths ch2'
+    """
+    return f"SNT paths ch{channel}"
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingSamples:
+    """Voxels to learn from and their classes.
+
+    Parameters
+    ----------
+    coords : ndarray of int64, shape (n, 3)
+        Voxel indices (z, y, x).
+    labels : ndarray of int64, shape (n,)
+        Index of each voxel's class in ``class_names``.
+    class_names : tuple of str
+        Names of the classes, the background last.
+    """
+
+    coords: np.ndarray
+    labels: np.ndarray
+    class_names: tuple[str, ...]
+
+    def __post_init__(self):
+        coords = np.asarray(self.coords, dtype=np.int64).reshape(-1, 3)
+        labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)
+        if len(coords) != len(labels):
+            raise ValueError(f"{len(coords)} voxels but {len(labels)} labels")
+        if len(labels) and not 0 <= labels.min() <= labels.max() < len(self.class_names):
+            raise ValueError(f"labels must index the {len(self.class_names)} class names")
+        object.__setattr__(self, "coords", coords)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "class_names", tuple(self.class_names))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Samples per class, by name, every class included: what the UI shows."""
+        counts = np.bincount(self.labels, minlength=len(self.class_names))
+        return {name: int(n) for name, n in zip(self.class_names, counts)}
+
+
+def default_margin(tree: Tree, spacing_zyx, mode: str = "skeleton") -> float:
+    """Physical clearance between the labelled voxels and the automatic background.
+
+    Centrelines (``"skeleton"``) are kept clear by twice the largest node
+    radius (a soma's included, drawn as one voxel), at least four lateral
+    voxels: the whole neurite and the blur around it. Drawn cross-sections
+    (``"volume"``) already are the neurites: the background starts right
+    outside them (0).
+
+    Examples
+    --------
+    >>> from snt_web.model import Path
+    >>> default_margin(Tree([Path(0, [[0, 0, 0], [5, 0, 0]], radii=[3.0, 3.0])]), (1.0, 0.5, 0.5))
+    6.0
+    """
+    if mode == "volume":
+        return 0.0
+    radius = max((float(np.max(p.radii)) for p in tree.paths if p.radii is not None and len(p)), default=0.0)
+    return 2.0 * max(radius, 2.0 * float(min(spacing_zyx[1:])))
+
+
+def samples_from_paths(
+    tree: Tree,
+    shape_zyx,
+    spacing_zyx,
+    *,
+    mode: str = "skeleton",
+    background=None,
+    n_background: int | None = None,
+    margin: float | None = None,
+    near_fraction: float = 0.5,
+    max_per_class: int = 50_000,
+    seed: int = 0,
+) -> TrainingSamples:
+    """Labelled voxels for a pixel classifier: one class per traced channel, and the background.
+
+    Parameters
+    ----------
+    tree : Tree
+        Paths in the image's physical coordinates.
+    shape_zyx : sequence of 3 int
+        Shape of the image.
+    spacing_zyx : sequence of 3 float
+        Voxel size, z, y, x.
+    mode : {"skeleton", "volume"}
+        Draw the paths' centrelines or their volumes (node radii).
+    background : ndarray, shape ``shape_zyx``, optional
+        Voxels the user marked as background (non-zero). Any on a path are
+        ignored. When omitted, background voxels are drawn at random farther
+        than ``margin`` from every labelled voxel.
+    n_background : int, optional
+        Automatic background samples; five times the path samples by default.
+    margin : float, optional
+        Physical clearance of the automatic background; :func:`default_margin`
+        by default.
+    near_fraction : float
+        Share of the automatic background drawn just beyond the margin.
+    max_per_class : int
+        Cap on the samples of each class, drawn at random among its voxels.
+    seed : int
+        Seed of the random draws.
+
+    Returns
+    -------
+    TrainingSamples
+        Classes ``"SNT paths ch<c>"`` for each channel with paths, in channel
+        order, then ``"background"``.
+
+    Raises
+    ------
+    ValueError
+        No path voxel in the image, or no background voxel to sample.
+
+    Examples
+    --------
+    >>> from snt_web.model import Path
+    >>> tree = Tree([Path(0, [[4, 8, 2], [28, 8, 2]], channel=2)])
+    >>> samples = samples_from_paths(tree, (5, 16, 32), (1, 1, 1), n_background=10)
+    >>> samples.counts
+    {'SNT paths ch2': 25, 'background': 10}
+    """
+    shape = tuple(int(n) for n in shape_zyx)
+    rng = np.random.default_rng(seed)
+    labels = render_labels(tree, shape, spacing_zyx, mode=mode, classes="channel")
+    channels = [int(c) for c in np.unique(labels) if c]
+    if not channels:
+        raise ValueError("no path passes through the image")
+    names = [channel_class_name(c) for c in channels] + [BACKGROUND]
+    coords, classes = [], []
+    for index, channel in enumerate(channels):
+        voxels = _draw(rng, np.flatnonzero(labels == channel), max_per_class)
+        coords.append(voxels)
+        classes.append(np.full(len(voxels), index))
+    if background is not None:
+        voxels = _marked_background(rng, background, labels, max_per_class)
+    else:
+        n_paths = sum(len(c) for c in coords)
+        wanted = min(5 * n_paths if n_background is None else int(n_background), max_per_class)
+        clearance = default_margin(tree, spacing_zyx, mode) if margin is None else float(margin)
+        voxels = _automatic_background(rng, labels, spacing_zyx, clearance, wanted, near_fraction)
+    coords.append(voxels)
+    classes.append(np.full(len(voxels), len(channels)))
+    flat = np.concatenate(coords)
+    return TrainingSamples(np.stack(np.unravel_index(flat, shape), axis=1), np.concatenate(classes), tuple(names))
+
+
+def _marked_background(rng, background, labels, most: int) -> np.ndarray:
+    """Flat indices of up to ``most`` of the voxels marked as background, those on paths left out."""
+    marked = np.asarray(background)
+    if marked.shape != labels.shape:
+        raise ValueError(f"background labels have shape {marked.shape}, the image {labels.shape}")
+    candidates = np.flatnonzero((marked != 0) & (labels == 0))
+    if not len(candidates):
+        raise ValueError("no voxel is marked as background off the paths")
+    return _draw(rng, candidates, most)
+
+
+def _automatic_background(rng, labels, spacing, margin: float, wanted: int, near_fraction: float) -> np.ndarray:
+    """Flat indices of ``wanted`` voxels farther than ``margin`` from every label, part of them just beyond it."""
+    distance = ndimage.distance_transform_edt(labels == 0, sampling=spacing)
+    beyond = distance > margin
+    if not beyond.any():
+        raise ValueError(f"no voxel lies {margin:g} away from the paths: mark the background, or lower the margin")
+    near = np.flatnonzero(beyond & (distance <= margin + max(spacing)))
+    near = _draw(rng, near, int(round(near_fraction * wanted)))
+    beyond[np.unravel_index(near, labels.shape)] = False
+    rest = _draw(rng, np.flatnonzero(beyond), wanted - len(near))
+    return np.sort(np.concatenate([near, rest]))
+
+
+def _draw(rng: np.random.Generator, flat_indices: np.ndarray, most: int) -> np.ndarray:
+    """At most ``most`` of ``flat_indices``, drawn without replacement, in increasing order."""
+    if len(flat_indices) <= most:
+        return flat_indices
+    return np.sort(rng.choice(flat_indices, size=most, replace=False))

@@ -1,0 +1,106 @@
+"""The machine-learning loop in headless Chromium: trace two paths, train, preview, apply, overlay, trace on it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from snt_web.io.reconstruction import read_reconstruction
+from snt_web.jobs import open_queue, start_workers, stop_workers
+from snt_web.store import ProjectStore
+from snt_web.web.app import create_app
+
+from .browser import start, wait_idle, wait_until
+from .test_jobs_browser import _job_rows
+from .test_tracing_browser import _message, _press, _trace_click
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def empty_app(tmp_path, demo_files):
+    """The demo image with no reconstruction yet, its truth aside, and one job worker."""
+    image_path, truth_path = demo_files
+    store = ProjectStore(tmp_path / "data")
+    store.create("Demo", project_id="demo", image_path=image_path)
+    workers = start_workers(1, store.data_dir, store.database_url)
+    yield store, read_reconstruction(truth_path), create_app(store, "demo")
+    stop_workers(workers)
+
+
+def _open(dash_duo, element_id):
+    dash_duo.find_element(f"#{element_id}").find_element("xpath", "ancestor::details/summary").click()
+
+
+def _wait_job(dash_duo, kind, timeout=90):
+    """Until the newest job is ``kind`` and finished; the progress values seen while it ran."""
+    seen, deadline = [], time.time() + timeout
+    while time.time() < deadline:
+        rows = _job_rows(dash_duo)
+        if rows and kind in rows[0]["text"]:
+            seen.append((rows[0]["state"], rows[0]["progress"]))
+            if rows[0]["state"] in ("done", "failed", "cancelled"):
+                return seen
+        time.sleep(0.2)
+    raise AssertionError(f"{kind} did not finish: {seen}")
+
+
+def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app):
+    store, truth, app = empty_app
+    start(dash_duo, app)
+    # Two paths along the two longest neurites of the truth.
+    for path in sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:]:
+        _trace_click(dash_duo, path.points[2])
+        _trace_click(dash_duo, path.points[-3])
+        wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
+        _press(dash_duo, "y")
+        wait_until(dash_duo, lambda: "Kept" in _message(dash_duo))
+        _press(dash_duo, "f")
+    assert len(store.reconstruction("demo")) == 2
+
+    _open(dash_duo, "classifier-train")
+    dash_duo.find_element("#classifier-trees").send_keys(Keys.CONTROL, "a", "40", Keys.TAB)
+    dash_duo.find_element("#classifier-train").click()
+    wait_until(dash_duo, lambda: "Training" in dash_duo.find_element("#classifier-message").text)
+    seen = _wait_job(dash_duo, "train-classifier")
+    assert seen[-1] == ("done", 100.0), seen
+    assert any(state == "running" and 0 < p < 100 for state, p in seen), seen
+    wait_until(dash_duo, lambda: "out-of-bag accuracy" in dash_duo.find_element("#classifier-info").text)
+    bars = dash_duo.driver.execute_script(
+        "return document.querySelector('#classifier-counts .js-plotly-plot').data[0].y;")
+    assert bars == ["SNT paths ch1", "background"]
+
+    dash_duo.find_element("#classifier-preview").click()
+    wait_until(dash_duo, lambda: (dash_duo.find_element("#classifier-preview-img").get_attribute("src") or "")
+               .startswith("data:image/png;base64,"))
+
+    dash_duo.find_element("#classifier-apply").click()
+    assert _wait_job(dash_duo, "apply-classifier")[-1] == ("done", 100.0)
+    # The map arrives with the next version poll; show it over the slices.
+    _open(dash_duo, "map-upload")
+    wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
+        "return document.querySelector('#overlay-map') !== null;"), timeout=10)
+    label = "classifier · SNT paths ch1"
+    wait_until(dash_duo, lambda: _has_option(dash_duo, label), timeout=15)
+    dash_duo.select_dcc_dropdown("#overlay-map", value=label)
+    wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
+        "var i = document.querySelector('#view-xy .js-plotly-plot').layout.images;"
+        " return i.length === 2 && i[1].source.indexOf('/map/demo/classifier-') === 0;"), timeout=10)
+
+    # Trace on the classifier's neurite probability.
+    dash_duo.select_dcc_dropdown("#trace-layer", value=f"map: {label}")
+    wait_idle(dash_duo)
+    third = sorted((p for p in truth.paths if len(p) > 1), key=len)[-3]
+    _trace_click(dash_duo, third.points[1])
+    _trace_click(dash_duo, third.points[-2])
+    wait_until(dash_duo, lambda: "on map:classifier:0" in _message(dash_duo))
+    assert dash_duo.get_logs() == []
+
+
+def _has_option(dash_duo, label):
+    dash_duo.find_element("#overlay-map").click()
+    found = any(e.text == label for e in dash_duo.find_elements("[role=option]"))
+    dash_duo.find_element("body").send_keys(Keys.ESCAPE)
+    return found
