@@ -22,9 +22,6 @@ slower than dijkstra3d; short path >= 40x MCP.
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import dijkstra3d
 import numpy as np
 from skimage.feature import hessian_matrix_eigvals
@@ -35,18 +32,15 @@ from snt_web.filters import hessian_eigenvalues, hessian_matrix, tubeness
 from snt_web.synth import make_demo
 from snt_web.tracing import cost_model, trace_path, warm_up
 
+from .timing import median_seconds
+
 SHAPE = (64, 512, 512)
 SCALE_UM = 0.6  # about the radius of the demo's thinner neurites
 REPEATS = 5
 
 
 def _seconds(fn, repeats=1) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+    return median_seconds(fn, repeats)
 
 
 def _end_points(truth, spacing, shape, voxels_apart):

@@ -2,8 +2,9 @@
 
 Training computes features only for the blocks that hold samples; applying
 goes block by block, each block's features (all channels, laid out voxel by
-voxel, as the forest reads them) and predictions sized to a memory budget,
-so a volume far larger than memory is classified into a memory map.
+voxel, as the forest reads them) and predictions (:mod:`.inference`) sized
+to a memory budget, so a volume far larger than memory is classified into a
+memory map.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from ..imaging.slices import SLICE_AXIS, extract_slice
 from .blocks import block_shape_within, iter_blocks
 from .features import FeatureSettings, block_features, feature_bytes, feature_halo, feature_names
+from .inference import ForestTables
 from .training import TrainingSamples
 
 __all__ = [
@@ -37,10 +39,9 @@ __all__ = [
 DEFAULT_MEMORY_BUDGET = 1 << 30
 # Trees grown between two progress reports (each a chance to cancel).
 _TREES_PER_STEP = 10
-# Voxels predicted at once. sklearn runs each tree over all the rows it is
-# given: rows that stay in the caches (64 Ki rows of 40 features, 10 MiB)
-# are read from memory once, not once per tree, and its per-tree
-# temporaries stay small.
+# Voxels predicted at once. Each tree runs over all the rows it is given:
+# rows that stay in the caches (64 Ki rows of 40 features, 10 MiB) are read
+# from memory once, not once per tree.
 _PREDICT_CHUNK = 1 << 16
 
 
@@ -248,17 +249,16 @@ def _predict_region(classifier: PixelClassifier, volume, spacing, region, classe
     elif out.shape != (len(rows),) + shape:
         raise ValueError(f"out must have shape {(len(rows),) + shape}, got {out.shape}")
     settings, n_features = classifier.settings, classifier.n_features
-    n_classes = len(classifier.class_names)
+    tables = ForestTables(classifier.forest)
 
     def working_bytes(block):
         # The block's features (voxel-major) and probabilities, and then
-        # either one channel's filtering or the prediction of a chunk: the
-        # forest's sum of probabilities (float64), per thread one tree's leaf
-        # indices and probabilities, and the probabilities wanted, picked.
+        # either one channel's filtering or the prediction of a chunk (the
+        # forest's, and the probabilities wanted picked out in float64).
         voxels = math.prod(block)
         filtering = feature_bytes(settings, spacing, block, shape, n_jobs=n_jobs)
         chunk = min(voxels, _PREDICT_CHUNK)
-        predicting = 8 * chunk * (n_classes + n_jobs * (1 + n_classes) + len(rows))
+        predicting = tables.working_bytes(chunk, n_jobs) + 8 * chunk * len(rows)
         return 4 * (n_features + len(rows)) * voxels + max(filtering, predicting)
 
     halo = feature_halo(spacing, settings)
@@ -267,26 +267,21 @@ def _predict_region(classifier: PixelClassifier, volume, spacing, region, classe
     probabilities_buffer = np.empty(math.prod(block_shape) * len(rows), dtype=np.float32)
     blocks = list(iter_blocks(shape, block_shape))
     began = time.perf_counter()
-    with parallel_config(n_jobs=n_jobs):
-        for done, block in enumerate(blocks, 1):
-            in_volume = tuple(slice(r.start + b.start, r.start + b.stop) for r, b in zip(region, block))
-            size = tuple(b.stop - b.start for b in block)
-            voxels = math.prod(size)
-            features = features_buffer[: voxels * n_features].reshape(size + (n_features,))
-            _features_into(volume, spacing, settings, in_volume, features, n_jobs)
-            probabilities = probabilities_buffer[: voxels * len(rows)].reshape(len(rows), voxels)
-            _predict_into(classifier.forest, features.reshape(voxels, n_features), rows, probabilities)
-            out[(slice(None),) + block] = probabilities.reshape((len(rows),) + size)
-            _report(progress, 100 * done / len(blocks),
-                    f"block {done} of {len(blocks)}, {time.perf_counter() - began:.0f} s")
+    for done, block in enumerate(blocks, 1):
+        in_volume = tuple(slice(r.start + b.start, r.start + b.stop) for r, b in zip(region, block))
+        size = tuple(b.stop - b.start for b in block)
+        voxels = math.prod(size)
+        features = features_buffer[: voxels * n_features].reshape(size + (n_features,))
+        _features_into(volume, spacing, settings, in_volume, features, n_jobs)
+        probabilities = probabilities_buffer[: voxels * len(rows)].reshape(len(rows), voxels)
+        for start in range(0, voxels, _PREDICT_CHUNK):
+            chunk = slice(start, start + _PREDICT_CHUNK)
+            probabilities[:, chunk] = tables.probabilities(features.reshape(voxels, n_features)[chunk],
+                                                           n_jobs=n_jobs)[:, rows].T
+        out[(slice(None),) + block] = probabilities.reshape((len(rows),) + size)
+        elapsed = time.perf_counter() - began
+        _report(progress, 100 * done / len(blocks), f"block {done} of {len(blocks)}, {elapsed:.0f} s")
     return out
-
-
-def _predict_into(forest, features, rows, out) -> None:
-    """Probabilities of the classes ``rows`` for each row of ``features``, into ``out`` (len(rows), n)."""
-    for start in range(0, len(features), _PREDICT_CHUNK):
-        stop = start + _PREDICT_CHUNK
-        out[:, start:stop] = forest.predict_proba(features[start:stop])[:, rows].T
 
 
 def _sample_features(volume, spacing, coords, settings, budget, n_jobs, progress) -> np.ndarray:

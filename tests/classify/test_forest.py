@@ -126,3 +126,13 @@ def test_every_channel_is_learnt_from():
     with pytest.raises(ValueError, match="no training samples for right"):
         train(first, (1, 1, 1), TrainingSamples(coords, np.zeros(len(coords)), ("left", "right")),
               FeatureSettings((1.0,)), n_estimators=2)
+
+
+def test_forest_tables_predict_as_scikit_learn(demo):
+    from snt_web.classify.inference import ForestTables
+
+    _, _, _, classifier, _, _ = demo
+    features = np.random.default_rng(3).normal(0, 50, (5000, classifier.n_features)).astype(np.float32)
+    for n_jobs in (1, 3):
+        np.testing.assert_allclose(ForestTables(classifier.forest).probabilities(features, n_jobs=n_jobs),
+                                   classifier.forest.predict_proba(features), atol=1e-12)

@@ -51,7 +51,8 @@ def test_round_trip_predicts_identically(model, tmp_path):
     assert loaded.class_names == classifier.class_names and loaded.settings == classifier.settings
     assert loaded.spacing == SPACING and loaded.n_channels == 1
     assert loaded.oob_accuracy == classifier.oob_accuracy and loaded.class_counts == classifier.class_counts
-    np.testing.assert_array_equal(apply(loaded, volume, SPACING, n_jobs=1), apply(classifier, volume, SPACING, n_jobs=1))
+    np.testing.assert_array_equal(apply(loaded, volume, SPACING, n_jobs=1),
+                                  apply(classifier, volume, SPACING, n_jobs=1))
     with zipfile.ZipFile(path) as archive:
         metadata = json.loads(archive.read("classifier.json"))
     assert metadata["format"] == "snt-web pixel classifier" and metadata["feature_settings"]["scales"] == [0.5, 1.0]

@@ -61,7 +61,9 @@ def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app)
     assert len(store.reconstruction("demo")) == 2
 
     _open(dash_duo, "classifier-train")
-    dash_duo.find_element("#classifier-trees").send_keys(Keys.CONTROL, "a", "40", Keys.TAB)
+    # Enough trees and scales that training runs for seconds: long enough to watch its progress bar.
+    dash_duo.find_element("#classifier-trees").send_keys(Keys.CONTROL, "a", "300", Keys.TAB)
+    dash_duo.find_element("#classifier-scales").send_keys("0.3,0.45,0.6,0.9,1.2,1.8,2.4,3.6", Keys.TAB)
     dash_duo.find_element("#classifier-train").click()
     wait_until(dash_duo, lambda: "Training" in dash_duo.find_element("#classifier-message").text)
     seen = _wait_job(dash_duo, "train-classifier")
