@@ -126,6 +126,11 @@ class Path:
         return [t[1:-1] for t in _TAG.findall(self.name)]
 
     @property
+    def base_name(self) -> str:
+        """The name without its ``{tag}`` suffixes, e.g. ``'P'`` for ``'P {cur:accept}'``."""
+        return _TAG.sub("", self.name).strip()
+
+    @property
     def has_radii(self) -> bool:
         return self.radii is not None
 

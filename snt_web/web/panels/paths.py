@@ -7,7 +7,6 @@ history, undoable. Selected rows are highlighted in every view.
 
 from __future__ import annotations
 
-import re
 
 import dash_ag_grid as dag
 import numpy as np
@@ -20,7 +19,6 @@ from ...store.commands import edit_tree
 from ..auth import current_user
 from ..state import project_meta, readable_store
 
-_TAGS = re.compile(r"\s*\{[^{}]*\}")
 _TYPE_IDS = {name: code for code, name in SWC_TYPES.items()}
 
 
@@ -40,7 +38,7 @@ def path_rows(tree: Tree) -> list[dict]:
         rows.append(
             {
                 "id": path.id,
-                "name": _TAGS.sub("", path.name).strip(),
+                "name": path.base_name,
                 "type": SWC_TYPES.get(path.swc_type, str(path.swc_type)),
                 "color": path.color or "",
                 "channel": path.channel,

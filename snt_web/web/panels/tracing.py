@@ -298,12 +298,8 @@ def undo_redo(s: Session, command, verb: str) -> Outcome:
 
 
 # --- Edit mode tools: (session, click, physical xyz) -> Outcome ---------------
-def _edited_paths(s: Session):
-    return tuple(s.selected)
-
-
 def tool_select(s: Session, click, xyz) -> Outcome:
-    node = _pick(s, click, xyz, _edited_paths(s))
+    node = _pick(s, click, xyz, tuple(s.selected))
     if node is None:
         return Outcome(trace=dict(s.state, node=None), message="No node there.", ok=False)
     return Outcome(trace=dict(s.state, node=node),
@@ -336,7 +332,7 @@ def tool_insert(s: Session, click, xyz) -> Outcome:
 
 
 def tool_delete(s: Session, click, xyz) -> Outcome:
-    node = _pick(s, click, xyz, _edited_paths(s))
+    node = _pick(s, click, xyz, tuple(s.selected))
     if node is None:
         return Outcome(message="No node there.", ok=False)
     s.edit("delete_node", path_id=node["path"], index=node["index"])
