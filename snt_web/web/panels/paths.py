@@ -7,7 +7,6 @@ history, undoable. Selected rows are highlighted in every view.
 
 from __future__ import annotations
 
-
 import dash_ag_grid as dag
 import numpy as np
 from dash import Input, Output, State, ctx, html, no_update
