@@ -62,7 +62,7 @@
     /* Inputs: base figure, cursor, display, path lines, tracing state,
        probability-map overlay; state: project, plane. Outputs: the figure with
        slice image (and overlay), paths, candidate and crosshair; the readout. */
-    sliceFigure: function (base, cursor, display, lines, trace, overlay, meta, plane) {
+    sliceFigure: function (base, cursor, display, lines, trace, overlay, meta, plane, seeds) {
       if (!base) { return [window.dash_clientside.no_update, ""]; }
       var fig = {data: base.data, layout: Object.assign({}, base.layout)};
       if (!meta || !meta.shape || !cursor || !display || !base.layout.images) {
@@ -71,7 +71,10 @@
       var h = AXES[plane][0], v = AXES[plane][1], normal = AXES[plane][2];
       var sp = meta.spacing;
       var index = cursor[normal];
-      fig.data = base.data.concat(projectedLines(lines, plane), tracingTraces(trace, plane, false));
+      fig.data = base.data.concat(display.paths === false ? [] : projectedLines(lines, plane),
+        tracingTraces(trace, plane, false));
+      fig.data = fig.data.concat(radiusCircles(lines, plane, cursor, meta));
+      fig.data = fig.data.concat(seedTraces(seeds, plane, index, meta));
       var image = Object.assign({}, base.layout.images[0], {source: sliceUrl(meta, plane, index, display)});
       fig.layout.images = [image];
       if (overlay) {
@@ -88,6 +91,7 @@
       shapes[0].x0 = shapes[0].x1 = cursor[h] * sp[INDEX[h]];
       shapes[1].y0 = shapes[1].y1 = cursor[v] * sp[INDEX[v]];
       fig.layout.shapes = shapes;
+      paintLayout(fig.layout, plane);
       var readout = normal + " = " + index + " / " + (meta.shape[INDEX[normal]] - 1) +
         "  (" + (index * sp[INDEX[normal]]).toFixed(2) + " " + meta.units + ")";
       return [fig, readout];
@@ -95,9 +99,10 @@
 
     /* The 3D view: the base figure (bounds, isosurface) plus the paths, the
        candidate path and outlines of the three planes through the cursor. */
-    figure3d: function (base, lines, cursor, trace, meta) {
+    figure3d: function (base, lines, cursor, trace, meta, seeds) {
       if (!base) { return window.dash_clientside.no_update; }
-      var data = base.data.concat(lines3d(lines), tracingTraces(trace, null, true));
+      var data = base.data.concat(lines3d(lines), tracingTraces(trace, null, true), seeds3d(seeds));
+      data = data.concat(radiusTubes(lines));
       if (!meta || !meta.shape || !cursor) { return {data: data, layout: base.layout}; }
       var sp = meta.spacing, sh = meta.shape;
       var ext = {x: (sh[2] - 1) * sp[2], y: (sh[1] - 1) * sp[1], z: (sh[0] - 1) * sp[0]};
@@ -148,6 +153,95 @@
     });
   }
 
+  /* Radii (fitted or read): on a slice view, a circle of each node's radius
+     around every node within its radius (or half a voxel) of the slice; in
+     3D, a tube of the nodes' radii around each path. The path-lines groups
+     carry them as "r" (physical, null where unknown). */
+  var CIRCLE = 20;
+  function radiusCircles(lines, plane, cursor, meta) {
+    if (!lines || !cursor || !meta || !meta.spacing) { return []; }
+    var h = AXES[plane][0], v = AXES[plane][1], normal = AXES[plane][2];
+    var step = meta.spacing[INDEX[normal]], at = cursor[normal] * step;
+    var out = [];
+    lines.forEach(function (g) {
+      if (!g.r) { return; }
+      var xs = [], ys = [];
+      for (var i = 0; i < g.r.length; i++) {
+        var r = g.r[i];
+        if (r === null || g[normal][i] === null || Math.abs(g[normal][i] - at) > Math.max(r, step / 2)) {
+          continue;
+        }
+        for (var k = 0; k <= CIRCLE; k++) {
+          var a = 2 * Math.PI * k / CIRCLE;
+          xs.push(g[h][i] + r * Math.cos(a));
+          ys.push(g[v][i] + r * Math.sin(a));
+        }
+        xs.push(null); ys.push(null);
+      }
+      if (xs.length) {
+        out.push({type: "scatter", mode: "lines", name: "radii", x: xs, y: ys, hoverinfo: "skip",
+                  line: {color: g.color, width: 1}, showlegend: false});
+      }
+    });
+    return out;
+  }
+
+  var tubes = {lines: null, traces: []};
+  var RING = 8;
+  function radiusTubes(lines) {
+    if (!lines) { return []; }
+    if (tubes.lines === lines) { return tubes.traces; }
+    var traces = [];
+    lines.forEach(function (g) {
+      if (!g.r) { return; }
+      var m = {x: [], y: [], z: [], i: [], j: [], k: []};
+      var run = [];
+      for (var n = 0; n <= g.r.length; n++) {
+        if (n < g.r.length && g.r[n] !== null && g.x[n] !== null) { run.push(n); continue; }
+        if (run.length > 1) { tubeMesh(g, run, m); }
+        run = [];
+      }
+      if (m.x.length) {
+        traces.push({type: "mesh3d", name: "tubes", x: m.x, y: m.y, z: m.z, i: m.i, j: m.j, k: m.k,
+                     color: g.color, opacity: 0.45, flatshading: true, hoverinfo: "skip", showlegend: false});
+      }
+    });
+    tubes = {lines: lines, traces: traces};
+    return traces;
+  }
+
+  /* Rings of RING vertices around the nodes of one run, perpendicular to the
+     local direction, joined ring to ring by triangles. */
+  function tubeMesh(g, run, m) {
+    var first = m.x.length / RING;
+    run.forEach(function (n, q) {
+      var p = run[Math.max(q - 1, 0)], s = run[Math.min(q + 1, run.length - 1)];
+      var t = [g.x[s] - g.x[p], g.y[s] - g.y[p], g.z[s] - g.z[p]];
+      var tn = Math.hypot(t[0], t[1], t[2]) || 1;
+      t = [t[0] / tn, t[1] / tn, t[2] / tn];
+      var helper = Math.abs(t[2]) > 0.9 ? [0, 1, 0] : [0, 0, 1];
+      var a = [t[1] * helper[2] - t[2] * helper[1], t[2] * helper[0] - t[0] * helper[2],
+               t[0] * helper[1] - t[1] * helper[0]];
+      var an = Math.hypot(a[0], a[1], a[2]) || 1;
+      a = [a[0] / an, a[1] / an, a[2] / an];
+      var b = [a[1] * t[2] - a[2] * t[1], a[2] * t[0] - a[0] * t[2], a[0] * t[1] - a[1] * t[0]];
+      for (var k = 0; k < RING; k++) {
+        var ang = 2 * Math.PI * k / RING, c = Math.cos(ang) * g.r[n], d = Math.sin(ang) * g.r[n];
+        m.x.push(g.x[n] + c * a[0] + d * b[0]);
+        m.y.push(g.y[n] + c * a[1] + d * b[1]);
+        m.z.push(g.z[n] + c * a[2] + d * b[2]);
+      }
+      if (q === 0) { return; }
+      var r0 = (first + q - 1) * RING, r1 = (first + q) * RING;
+      for (var e = 0; e < RING; e++) {
+        var f = (e + 1) % RING;
+        m.i.push(r0 + e, r0 + f);
+        m.j.push(r0 + f, r1 + f);
+        m.k.push(r1 + e, r1 + e);
+      }
+    });
+  }
+
   /* What tracing adds: the candidate path (cyan), the point tracing goes on
      from (green), the fork point (orange) and the node picked for editing
      (red). Points are physical [x, y, z]. */
@@ -181,6 +275,77 @@
       out.push(t);
     });
     return out;
+  }
+
+  /* Painting background marks: while on, a drag on a slice view draws a
+     freehand stroke (Plotly's drawopenpath) about as wide as the brush, and
+     the classifier panel's server callback turns it into a mark. The state
+     lives here, so that figures rebuilt on a slider move keep the mode. */
+  var paint = null;  // {radius: physical units} while painting
+  var PAINT_COLOR = "rgba(255, 90, 90, 0.55)";
+  function paintLayout(layout, plane) {
+    if (!paint) { return; }
+    var gd = document.querySelector("#view-" + plane + " .js-plotly-plot");
+    var xa = gd && gd._fullLayout && gd._fullLayout.xaxis;
+    var pxPerUnit = xa && xa._length ? Math.abs(xa._length / (xa.range[1] - xa.range[0])) : 1;
+    layout.dragmode = "drawopenpath";
+    layout.newshape = {line: {color: PAINT_COLOR, width: Math.max(2, 2 * paint.radius * pxPerUnit)}};
+  }
+  ns.paintMode = function (on, radius) {
+    paint = on && on.length && radius > 0 ? {radius: radius} : null;
+    PLANES.forEach(function (plane) {
+      var gd = document.querySelector("#view-" + plane + " .js-plotly-plot");
+      if (!gd || !gd._fullLayout) { return; }
+      var layout = {dragmode: "pan"};
+      paintLayout(layout, plane);
+      window.Plotly.relayout(gd, layout);
+    });
+    return paint ? "Drag on a slice to paint background (brush radius " + radius + ")." : "";
+  };
+
+  /* Seeds (the seeds panel's `seed-marks` store, columns x, y, z, r, color,
+     mark, id; physical units). A slice view shows the seeds within
+     SEED_DEPTH slices of its plane, fading with distance as SNT does; circle
+     size is the radius at the current zoom (at least 6 px). Rejected seeds
+     are crosses, accepted ones diamonds. */
+  var SEED_DEPTH = 8;
+  var SEED_SYMBOLS = {"-1": "x-thin-open", "0": "circle-open", "1": "diamond-open"};
+  function seedTraces(seeds, plane, index, meta) {
+    if (!seeds || !seeds.id || !seeds.id.length || !meta || !meta.spacing) { return []; }
+    var h = AXES[plane][0], v = AXES[plane][1], normal = AXES[plane][2];
+    var step = meta.spacing[INDEX[normal]], at = index * step;
+    var gd = document.querySelector("#view-" + plane + " .js-plotly-plot");
+    var xa = gd && gd._fullLayout && gd._fullLayout.xaxis;
+    var pxPerUnit = xa && xa._length ? Math.abs(xa._length / (xa.range[1] - xa.range[0])) : 1;
+    var t = {type: "scatter", mode: "markers", name: "seeds", x: [], y: [], text: [], hoverinfo: "text",
+             showlegend: false, marker: {color: [], size: [], opacity: [], symbol: [], line: {width: 2, color: []}}};
+    for (var i = 0; i < seeds.id.length; i++) {
+      var slices = Math.abs(seeds[normal][i] - at) / step;
+      if (slices > SEED_DEPTH) { continue; }
+      t.x.push(seeds[h][i]); t.y.push(seeds[v][i]);
+      t.text.push("seed " + seeds.id[i]);
+      t.marker.color.push(seeds.color[i]); t.marker.line.color.push(seeds.color[i]);
+      t.marker.size.push(Math.max(6, 2 * seeds.r[i] * pxPerUnit));
+      t.marker.opacity.push(1 - 0.8 * slices / SEED_DEPTH);
+      t.marker.symbol.push(SEED_SYMBOLS[String(seeds.mark[i])]);
+    }
+    return t.x.length ? [t] : [];
+  }
+  function seeds3d(seeds) {
+    if (!seeds || !seeds.id || !seeds.id.length) { return []; }
+    return [{
+      type: "scatter3d", mode: "markers", name: "seeds", x: seeds.x, y: seeds.y, z: seeds.z, hoverinfo: "text",
+      text: seeds.id.map(function (id) { return "seed " + id; }), showlegend: false,
+      marker: {color: seeds.color, size: seeds.r.map(function (r) { return Math.min(12, Math.max(3, r)); }),
+               opacity: 0.8}
+    }];
+  }
+  /* In "click adds a seed" mode, a click on a slice goes to the seeds panel. */
+  function seedClick(plane, h, v) {
+    var on = document.querySelector("#seeds-add-mode input:checked");
+    if (on) {
+      window.dash_clientside.set_props("seeds-click", {data: {plane: plane, h: h, v: v, at: Date.now()}});
+    }
   }
 
   /* A share link: project, cursor position (physical units), the XY view's
@@ -222,6 +387,7 @@
     var r = drag.getBoundingClientRect();
     var h = fl.xaxis.p2d(e.clientX - r.left), v = fl.yaxis.p2d(e.clientY - r.top);
     window.dash_clientside.set_props(host.id + "-click", {data: {h: h, v: v, at: Date.now()}});
+    seedClick(host.id.slice(5), h, v);
     // Tracing and editing listen to clicks only when a mode wants them (or
     // for an Alt-click fork), so navigating costs no server round trip.
     var mode = document.querySelector("#trace-mode input:checked");

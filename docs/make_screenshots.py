@@ -38,9 +38,19 @@ def main() -> None:
         driver.find_element("css selector", "#view-3d-surface input").click()
         trace_and_edit(driver)
         compute_layer(driver)
+        paint_background(driver)
         classify(driver)
+        fit(driver)
+        seeds_and_autotrace(driver)
+        curate(driver)
     finally:
         driver.quit()
+
+
+def open_panel(driver, element_id):
+    """Open the side panel that holds ``element_id`` (left open if it is)."""
+    driver.execute_script(f"document.getElementById('{element_id}').closest('details').open = true;")
+    time.sleep(0.5)
 
 
 def click_view(driver, plane, h, v, alt=False):
@@ -110,10 +120,76 @@ def wait_for_job(driver, kind, timeout=180):
         time.sleep(0.5)
 
 
+def drag_view(driver, plane, points):
+    """Drag across a slice view through physical plane coordinates ``[(h, v), ...]``."""
+    drag = driver.find_element("css selector", f"#view-{plane} .nsewdrag")
+    chain = ActionChains(driver).move_to_element(drag)
+    at = (0, 0)
+    for k, (h, v) in enumerate(points):
+        px, py = driver.execute_script(
+            f"var fl = document.querySelector('#view-{plane} .js-plotly-plot')._fullLayout;"
+            f" return [fl.xaxis.l2p({h}), fl.yaxis.l2p({v})];")
+        target = (round(px - drag.size["width"] / 2), round(py - drag.size["height"] / 2))
+        chain.move_by_offset(target[0] - at[0], target[1] - at[1])
+        if k == 0:
+            chain.click_and_hold()
+        at = target
+    chain.release().perform()
+    time.sleep(2)
+
+
+def paint_background(driver):
+    """Paint one background stroke across the top of the XY slice (Classifier panel, paint background)."""
+    open_panel(driver, "classifier-train")
+    driver.find_element("css selector", "#classifier-paint input").click()
+    time.sleep(1)
+    width = driver.execute_script("return document.querySelector('#view-xy .js-plotly-plot')._fullLayout"
+                                  ".xaxis.range[1];")
+    drag_view(driver, "xy", [(f * width, 0.08 * width) for f in (0.1, 0.25, 0.4, 0.55)])
+    driver.execute_script("document.getElementById('classifier-paint').scrollIntoView({block: 'center'});")
+    driver.save_screenshot(str(OUT / "paint-background.png"))
+    driver.find_element("css selector", "#classifier-paint input").click()
+
+
+def fit(driver):
+    """Fit the traced path's radii (path manager, Fit) and show the node circles and the 3D tube."""
+    driver.execute_script("var api = dash_ag_grid.getApi('path-table'); var first = null;"
+                          " api.forEachNode(n => { if (!first && n.data.name.indexOf('Background') < 0)"
+                          " first = n; }); first.setSelected(true);")
+    time.sleep(1)
+    driver.find_element("css selector", "#paths-fit").click()
+    time.sleep(4)
+    driver.execute_script("document.getElementById('paths-fit').scrollIntoView({block: 'center'});")
+    time.sleep(2)
+    driver.save_screenshot(str(OUT / "fit.png"))
+
+
+def seeds_and_autotrace(driver):
+    """Add three seeds on neurites by clicking, then autotrace one tree per seed."""
+    open_panel(driver, "seeds-upload")
+    driver.find_element("css selector", "#seeds-add-mode input").click()
+    nodes = driver.execute_script(
+        "var gd = document.querySelector('#view-3d .js-plotly-plot'); var out = [];"
+        " gd.data.filter(d => d.name === 'paths').forEach(t => t.x.forEach((x, i) =>"
+        "   { if (x !== null) out.push([x, t.y[i], t.z[i]]); }));"
+        " return out;")
+    for xyz in nodes[:: max(1, len(nodes) // 3)][:3]:
+        driver.find_element("css selector", "#trace-mode input[value=navigate]").click()
+        click_view(driver, "xz", xyz[0], xyz[2])
+        click_view(driver, "xy", xyz[0], xyz[1])
+    driver.find_element("css selector", "#seeds-add-mode input").click()
+    driver.find_element("css selector", "#seeds-autotrace").click()
+    time.sleep(1)
+    wait_for_job(driver, "autotrace")
+    time.sleep(3)
+    driver.execute_script("document.getElementById('seeds-table').scrollIntoView({block: 'center'});")
+    time.sleep(1)
+    driver.save_screenshot(str(OUT / "seeds-autotrace.png"))
+
+
 def classify(driver):
     """Train on the traced path, apply, show the neurite probability over the slices."""
-    panel = driver.find_element("css selector", "#classifier-train").find_element("xpath", "ancestor::details")
-    panel.find_element("css selector", "summary").click()
+    open_panel(driver, "classifier-train")
     driver.find_element("css selector", "#classifier-train").click()
     time.sleep(1)
     wait_for_job(driver, "train-classifier")
@@ -121,8 +197,7 @@ def classify(driver):
     driver.find_element("css selector", "#classifier-apply").click()
     time.sleep(1)
     wait_for_job(driver, "apply-classifier")
-    maps = driver.find_element("css selector", "#map-upload").find_element("xpath", "ancestor::details")
-    maps.find_element("css selector", "summary").click()
+    open_panel(driver, "map-upload")
     for _ in range(20):  # the map arrives with the next version poll
         driver.find_element("css selector", "#overlay-map").click()
         options = [o for o in driver.find_elements("css selector", "[role=option]") if "classifier" in o.text]
@@ -134,6 +209,19 @@ def classify(driver):
     driver.execute_script("document.getElementById('classifier-info').scrollIntoView({block: 'center'});")
     time.sleep(3)
     driver.save_screenshot(str(OUT / "classifier.png"))
+
+
+def curate(driver):
+    """Run the Curation Assistant's full scan and fly to the first warning."""
+    open_panel(driver, "curation-scan")
+    driver.find_element("css selector", "#curation-scan").click()
+    time.sleep(3)
+    cells = driver.find_elements("css selector", "#warnings-table .ag-center-cols-container .ag-cell[col-id=message]")
+    if cells:
+        cells[0].click()
+    driver.execute_script("document.getElementById('curation-histogram').scrollIntoView({block: 'end'});")
+    time.sleep(3)
+    driver.save_screenshot(str(OUT / "curation.png"))
 
 
 if __name__ == "__main__":

@@ -287,6 +287,14 @@ def _to_voxel(xyz, image, units: str, label: str) -> tuple[int, int, int]:
     return tuple(int(v) for v in index)
 
 
+def _secondary_volume(path: str, image) -> np.ndarray:
+    """The first volume of the TIFF at ``path`` (a probability map), which must have ``image``'s shape."""
+    secondary = read_image(_existing_file(path))
+    if secondary.shape_zyx != image.shape_zyx:
+        raise CLIError(f"{path}: shape (z, y, x) {secondary.shape_zyx} differs from the image's {image.shape_zyx}")
+    return secondary.volume()
+
+
 def cmd_trace(args) -> int:
     from .model import Path as TracedPath
     from .model import Tree
@@ -298,11 +306,7 @@ def cmd_trace(args) -> int:
     if args.layer in LAYERS:
         layer = filtered_layer(volume, args.layer, image.spacing, args.scales)
     else:
-        secondary = read_image(_existing_file(args.layer))
-        if secondary.shape_zyx != image.shape_zyx:
-            raise CLIError(f"{args.layer}: shape (z, y, x) {secondary.shape_zyx} differs from the image's "
-                           f"{image.shape_zyx}")
-        layer = secondary.volume()
+        layer = _secondary_volume(args.layer, image)
     start = _to_voxel(args.start, image, args.units, "--from")
     goal = _to_voxel(args.goal, image, args.units, "--to")
     result = trace_path(layer, start, goal, spacing=image.spacing, cost=args.cost)
@@ -382,8 +386,11 @@ def cmd_classify_train(args) -> int:
         raise CLIError(f"{args.paths}: {err}") from None
     settings = FeatureSettings(args.scales or default_scales(image.spacing))
     began = time.perf_counter()
-    classifier = train(_frame(image, args), image.spacing, samples, settings, n_estimators=args.trees,
-                       max_depth=args.depth)
+    try:
+        classifier = train(_frame(image, args), image.spacing, samples, settings, n_estimators=args.trees,
+                           max_depth=args.depth, class_weight=args.class_weight)
+    except ValueError as err:  # a class weight for a class the paths do not make
+        raise CLIError(f"--class-weight: {err}") from None
     train_s = time.perf_counter() - began
     save_classifier(classifier, args.output)
     print(json.dumps({"oob_accuracy": round(classifier.oob_accuracy, 6), "class_counts": classifier.class_counts,
@@ -443,6 +450,15 @@ def _class_name(choice: str, names: list[str], model) -> str:
     raise CLIError(f"{model}: no class {choice!r}; its classes are {', '.join(names)} (or 1-{len(names)})")
 
 
+def _class_weights(text: str):
+    from .classify import parse_class_weights
+
+    try:
+        return parse_class_weights(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_classify_commands(sub) -> None:
     from .labels import MODES
 
@@ -463,6 +479,9 @@ def _add_classify_commands(sub) -> None:
                        help="feature scales in physical units, e.g. 0.3,0.6,1.2 (default 1, 2, 4, 8 lateral voxels)")
     train.add_argument("--trees", type=_at_least(1), default=100, help="trees in the forest (default 100)")
     train.add_argument("--depth", type=_at_least(1), help="largest tree depth (default unlimited)")
+    train.add_argument("--class-weight", type=_class_weights, default="balanced", metavar="WEIGHTS",
+                       help="'balanced' (default: each class inversely to its samples), 'none', or "
+                            "'CLASS=W,...' by class name, e.g. 'background=0.5'")
     train.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file (e.g. model.sntclf)")
     train.set_defaults(func=cmd_classify_train)
 
@@ -476,6 +495,381 @@ def _add_classify_commands(sub) -> None:
     apply.add_argument("--memory-budget", type=_at_least(1), default=1024, metavar="MB",
                        help="working memory in MiB (default 1024); the map itself goes to disk")
     apply.set_defaults(func=cmd_classify_apply)
+
+
+def _seeds_read(args, image=None, no_image: str = "--like IMAGE"):
+    """Read ``args.input`` as a seeds CSV in ``args.units``, calibrated by ``image`` when given.
+
+    ``no_image`` says, in the error for ``--units voxel`` without an image, where the voxel size would come from.
+    """
+    from .seeds import read_seeds_csv
+
+    if args.units == "voxel" and image is None:
+        raise CLIError(f"{args.input}: --units voxel needs the image's voxel size ({no_image})")
+    spacing = (1.0, 1.0, 1.0) if image is None else tuple(image.spacing[::-1])
+    shape = None if image is None else image.shape_zyx
+    return read_seeds_csv(_existing_file(args.input), units=args.units, spacing_xyz=spacing, shape_zyx=shape)
+
+
+def _seeds_facts(read) -> dict:
+    return {"n_seeds": len(read.seeds), "skipped": read.skipped,
+            "problems": [{"line": line, "reason": why} for line, why in read.problems],
+            "clamped": read.clamped, "out_of_bounds": read.out_of_bounds}
+
+
+def cmd_seeds_from_labels(args) -> int:
+    from .seeds import seeds_from_label_image, write_seeds_csv
+
+    image = read_image(_existing_file(args.labels))
+    if not (1 <= args.channel <= image.n_channels and 1 <= args.frame <= image.n_frames):
+        raise CLIError(f"{args.labels}: no channel {args.channel}, frame {args.frame} (it has {image.n_channels} "
+                       f"channel(s), {image.n_frames} frame(s))")
+    try:
+        seeds = seeds_from_label_image(image.volume(args.channel - 1, args.frame - 1), image.spacing,
+                                       name=image.name, binary=args.binary, min_confidence=args.min_confidence,
+                                       channel=args.channel, frame=args.frame, seed_type=args.type)
+    except ValueError as err:  # not integer labels
+        raise CLIError(f"{args.labels}: {err}") from None
+    write_seeds_csv(seeds, args.output)
+    print(json.dumps({**seeds.summary(), "units": image.units, "output": str(args.output)}, ensure_ascii=False))
+    return 0
+
+
+def cmd_seeds_convert(args) -> int:
+    from .seeds import write_seeds_csv
+
+    read = _seeds_read(args, read_image(_existing_file(args.like)) if args.like else None)
+    write_seeds_csv(read.seeds, args.output)
+    print(json.dumps({**_seeds_facts(read), "output": str(args.output)}, ensure_ascii=False))
+    return 0
+
+
+def cmd_seeds_import(args) -> int:
+    from .auth.roles import PermissionDenied
+    from .store import StoreError
+    from .store.seeds import add_seeds
+
+    store = _store(args)
+    try:
+        read = _seeds_read(args, store.image(args.project), f"project {args.project!r} has no image")
+        record = add_seeds(store, args.project, args.user, read.seeds, replace=args.replace,
+                           origin=Path(args.input).name)
+    except (StoreError, PermissionDenied) as err:
+        raise CLIError(str(err)) from None
+    print(json.dumps({**_seeds_facts(read), "project": args.project, "version": record.version}, ensure_ascii=False))
+    return 0
+
+
+def cmd_seeds_export(args) -> int:
+    from .seeds import write_seeds_csv
+    from .store import StoreError
+    from .store.seeds import load_seeds
+
+    try:
+        seeds = load_seeds(_store(args), args.project)
+    except StoreError as err:
+        raise CLIError(str(err)) from None
+    write_seeds_csv(seeds, args.output)
+    print(json.dumps({**seeds.summary(), "output": str(args.output)}, ensure_ascii=False))
+    return 0
+
+
+def _unit_interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {value}")
+    return value
+
+
+def _add_seeds_commands(sub) -> None:
+    from .store.accounts import LOCAL_USER
+
+    seeds = sub.add_parser("seeds", help="seeds (soma centres, tips) for autotracing: SNT's seeds CSV")
+    commands = seeds.add_subparsers(dest="seeds_command", required=True)
+    labels = commands.add_parser("from-labels", help="one seed per label of a labels image (cellpose, StarDist)")
+    labels.add_argument("labels", metavar="LABELS.tif", help="a labels image, or a binary mask")
+    labels.add_argument("-o", "--output", required=True, metavar="SEEDS.csv")
+    labels.add_argument("--min-confidence", type=_unit_interval, default=0.1,
+                        help="confidence of the smallest label (default 0.1); the largest gets 1.0")
+    labels.add_argument("--type", default="soma", help="the seeds' type (default soma)")
+    labels.add_argument("--binary", choices=("components", "single"), default="components",
+                        help="a binary mask: one seed per 26-connected component (default) or one in all")
+    labels.add_argument("--channel", type=_at_least(1), default=1, help="1-based channel (default 1)")
+    labels.add_argument("--frame", type=_at_least(1), default=1, help="1-based time frame (default 1)")
+    labels.set_defaults(func=cmd_seeds_from_labels)
+
+    units = argparse.ArgumentParser(add_help=False)
+    units.add_argument("--units", choices=("physical", "voxel"), default="physical",
+                       help="x, y, z and radius of the CSV: physical (default) or voxel indices")
+    convert = commands.add_parser("convert", parents=[units],
+                                  help="check a seeds CSV and write it as SNT does (physical units)")
+    convert.add_argument("input", metavar="SEEDS.csv")
+    convert.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+    convert.add_argument("--like", metavar="IMAGE", help="the image: voxel size for --units voxel, bounds")
+    convert.set_defaults(func=cmd_seeds_convert)
+
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument("--project", required=True, help="project id")
+    project.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="where projects live (default ~/.snt-web)")
+    load = commands.add_parser("import", parents=[units, project], help="add a seeds CSV to a project")
+    load.add_argument("input", metavar="SEEDS.csv")
+    load.add_argument("--replace", action="store_true", help="replace the project's seeds (default: add)")
+    load.add_argument("--user", default=LOCAL_USER, help="who makes the change (default: the local owner)")
+    load.set_defaults(func=cmd_seeds_import)
+    export = commands.add_parser("export", parents=[project], help="write a project's seeds as a CSV")
+    export.add_argument("-o", "--output", required=True, metavar="SEEDS.csv")
+    export.set_defaults(func=cmd_seeds_export)
+
+
+def cmd_fit(args) -> int:
+    from .fitting import apply_fits, fit_params, fit_tree
+
+    # Checked before the files are read: a typo should not cost the read of a large image.
+    if args.max_radius is not None and not 0 < args.max_radius < np.inf:
+        raise CLIError(f"--max-radius must be a positive number, got {args.max_radius:g}")
+    tree = read_reconstruction(_existing_file(args.recon))
+    image = read_image(_existing_file(args.image))
+    if not (1 <= args.channel <= image.n_channels and 1 <= args.frame <= image.n_frames):
+        raise CLIError(f"{args.image}: no channel {args.channel}, frame {args.frame} (it has {image.n_channels} "
+                       f"channel(s), {image.n_frames} frame(s))")
+    if args.layer is None:
+        volume = image.volume(args.channel - 1, args.frame - 1)
+    else:
+        volume = _secondary_volume(args.layer, image)
+    if not tree.n_nodes:
+        raise CLIError(f"{args.recon}: the reconstruction has no nodes to fit")
+    extent = (np.asarray(image.shape_zyx) - 1) * np.asarray(image.spacing)
+    nodes = np.concatenate([p.points for p in tree.paths])[:, ::-1]
+    if not np.any(np.all((nodes >= 0) & (nodes <= extent), axis=1)):
+        raise CLIError(f"{args.recon}: no node lies inside {args.image} (0-{extent[::-1].round(3).tolist()} "
+                       f"{image.units}, x, y, z); are the coordinates in the image's units?")
+    fitted = fit_tree(volume, image.spacing, tree, scope=args.scope, max_radius=args.max_radius)
+    result = apply_fits(tree, fit_params(fitted), replace=args.replace)
+    write_reconstruction(result, args.output, image_shape_zyx=image.shape_zyx)
+    shifts = np.concatenate([np.linalg.norm(f.points - tree.path(f.id).points, axis=1) for f in fitted])
+    radii = np.concatenate([f.radii for f in fitted if f.radii is not None] or [np.empty(0)])
+    print(json.dumps({
+        "n_paths": len(fitted), "n_nodes": int(shifts.size), "scope": args.scope, "replaced": args.replace,
+        "units": image.units, "median_radius": round(float(np.median(radii)), 6) if radii.size else None,
+        "median_shift": round(float(np.median(shifts)), 6), "max_shift": round(float(shifts.max()), 6),
+        "output": str(args.output),
+    }, ensure_ascii=False))
+    return 0
+
+
+def _add_fit_command(sub) -> None:
+    from .fitting import SCOPES
+
+    fit = sub.add_parser("fit", help="Refine/Fit: centre paths on their neurites and fit radii (SNT's PathFitter)")
+    fit.add_argument("recon", metavar="RECON", help="reconstruction (.swc or .traces), physical units")
+    fit.add_argument("image", metavar="IMAGE", help="the TIFF it was traced on")
+    fit.add_argument("--scope", choices=SCOPES, default="radii",
+                     help="what the fit changes: radii (default, as SNT), positions (node centring), or both")
+    fit.add_argument("--max-radius", type=float, metavar="UM",
+                     help="search radius in the image's units (default 10 of its finest voxels)")
+    fit.add_argument("--replace", action="store_true",
+                     help="overwrite the nodes (default: keep them and add linked fitted versions, as SNT does; "
+                          "SWC export writes the fitted nodes either way)")
+    fit.add_argument("--layer", metavar="LAYER.tif", help="fit on this same-shaped TIFF (a probability map) instead")
+    fit.add_argument("--channel", type=_at_least(1), default=1, help="1-based channel (default 1)")
+    fit.add_argument("--frame", type=_at_least(1), default=1, help="1-based time frame (default 1)")
+    fit.add_argument("-o", "--output", required=True, metavar="OUT.traces|OUT.swc")
+    fit.set_defaults(func=cmd_fit)
+
+
+def _curation_settings(args):
+    from .curation import CurationSettings, read_preset
+
+    return read_preset(_existing_file(args.preset))[0] if args.preset else CurationSettings()
+
+
+def cmd_check(args) -> int:
+    from .curation import full_scan, write_warnings_csv
+    from .curation.warnings import severity_counts
+
+    tree = read_reconstruction(_existing_file(args.recon))
+    image = read_image(_existing_file(args.image)) if args.image else None
+    result = full_scan(tree, _curation_settings(args), image)
+    write_warnings_csv(result.warnings, args.output)
+    print(json.dumps({"warnings": len(result.warnings), "by_severity": severity_counts(result.warnings),
+                      "image_checks": image is not None, "units": tree.units, "output": str(args.output)},
+                     ensure_ascii=False))
+    return 0
+
+
+def cmd_crossovers(args) -> int:
+    import csv
+
+    from .curation import find_bundles, find_crossovers
+    from .io.atomic import atomic_write
+
+    tree = read_reconstruction(_existing_file(args.recon))
+    if args.bundles:
+        events = find_bundles(tree, args.proximity or 3.0, args.max_angle, args.min_run or 10)
+    else:
+        events = find_crossovers(tree, args.proximity or 2.0, args.min_run or 2, include_self=args.include_self)
+    with atomic_write(args.output, "w") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(("x", "y", "z", "distance", "angle", "paths"))
+        for e in events:
+            writer.writerow([f"{v:.6g}" for v in (*e.location, e.distance, e.angle)] + [";".join(map(str, e.paths))])
+    print(json.dumps({"events": len(events), "units": tree.units, "output": str(args.output)}, ensure_ascii=False))
+    return 0
+
+
+def cmd_curation_export(args) -> int:
+    from .curation import write_partitions, write_warnings_csv
+
+    if bool(args.recon) == bool(args.project):
+        raise CLIError("give a reconstruction file or --project, not both")
+    facts = {}
+    if args.project:
+        from .store import StoreError
+        from .store.curation import warnings_and_reviews
+
+        store = _store(args)
+        try:
+            tree = store.reconstruction(args.project)
+        except StoreError as error:
+            raise CLIError(f"{args.data_dir}: {error}") from None
+        # The command line reads the database directly, as the owner of the data directory.
+        warnings, reviews = warnings_and_reviews(store, args.project, check_role=False)
+        target = Path(args.output) / "warnings-reviewed.csv"
+        write_warnings_csv(warnings, target, reviews, reviewed_only=True)
+        facts["warnings_csv"] = str(target)
+        facts["reviewed_warnings"] = sum(1 for r in reviews.values() if r["decision"])
+        stem = args.project
+    else:
+        tree = read_reconstruction(_existing_file(args.recon))
+        stem = Path(args.recon).stem
+    written = write_partitions(tree, args.output, args.format, stem=stem)
+    print(json.dumps({**facts, "partitions": written}, ensure_ascii=False))
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from .curation import calibrate, write_preset
+
+    trees = [read_reconstruction(_existing_file(f)) for f in args.recons]
+    try:
+        settings = calibrate(trees, lower=args.lower, upper=args.upper)
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+    names = ", ".join(Path(f).name for f in args.recons)
+    write_preset(settings, args.output, [Path(args.output).name, f"Calibrated from {len(trees)} reconstructions: "
+                                         f"{names}", f"percentiles {args.lower:g} / {args.upper:g}"])
+    print(json.dumps({"output": str(args.output), "reconstructions": len(trees)}, ensure_ascii=False))
+    return 0
+
+
+def _add_curation_commands(sub) -> None:
+    check = sub.add_parser("check", help="run the Curation Assistant's plausibility checks: a warnings CSV")
+    check.add_argument("recon", metavar="RECON", help="reconstruction (.swc or .traces), physical units")
+    check.add_argument("--image", metavar="IMAGE", help="the traced TIFF: adds the signal checks")
+    check.add_argument("--preset", metavar="FILE.curation", help="thresholds (SNT's .curation); SNT's defaults if "
+                                                                 "omitted")
+    check.add_argument("-o", "--output", required=True, metavar="warnings.csv")
+    check.set_defaults(func=cmd_check)
+
+    cross = sub.add_parser("crossovers", help="where unjoined paths cross or touch: an events CSV (x, y, z physical)")
+    cross.add_argument("recon", metavar="RECON")
+    cross.add_argument("--proximity", type=float, help="how close counts, physical units (default 2; bundles 3)")
+    cross.add_argument("--min-run", type=_at_least(1), help="nodes a run needs (default 2; bundles 10)")
+    cross.add_argument("--include-self", action="store_true", help="also paths crossing themselves")
+    cross.add_argument("--bundles", action="store_true", help="find near-parallel runs instead")
+    cross.add_argument("--max-angle", type=float, default=20.0, help="bundles: largest angle, degrees (default 20)")
+    cross.add_argument("-o", "--output", required=True, metavar="events.csv")
+    cross.set_defaults(func=cmd_crossovers)
+
+    export = sub.add_parser("curation-export",
+                            help="training data: the paths by review tag (positive, negative, unsure, unreviewed)")
+    export.add_argument("recon", metavar="RECON", nargs="?", help="a reconstruction with {cur:...} tags")
+    export.add_argument("--project", help="a project of DATA_DIR instead: also its reviewed warnings as a CSV")
+    export.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    export.add_argument("--format", choices=("swc", "traces"), default="swc")
+    export.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    export.set_defaults(func=cmd_curation_export)
+
+    cal = sub.add_parser("calibrate", help="learn check thresholds from reference reconstructions: a .curation preset")
+    cal.add_argument("recons", metavar="RECON", nargs="+")
+    cal.add_argument("--lower", type=float, default=5.0, help="percentile for lower thresholds (default 5)")
+    cal.add_argument("--upper", type=float, default=95.0, help="percentile for upper thresholds (default 95)")
+    cal.add_argument("-o", "--output", required=True, metavar="FILE.curation")
+    cal.set_defaults(func=cmd_calibrate)
+
+
+def _volume_like(path: str, image, option: str) -> np.ndarray:
+    """The first channel and frame of the TIFF ``path``, which must have ``image``'s shape (z, y, x)."""
+    other = read_image(_existing_file(path))
+    if other.shape_zyx != image.shape_zyx:
+        raise CLIError(f"{path} ({option}): shape (z, y, x) {other.shape_zyx} differs from the image's "
+                       f"{image.shape_zyx}")
+    return other.volume()
+
+
+def cmd_autotrace(args) -> int:
+    from .autotrace import AutotraceSettings, autotrace
+    from .seeds import read_seeds_csv
+
+    image = read_image(_existing_file(args.image))
+    volume = image.volume(args.channel - 1, args.frame - 1)
+    if args.layer:
+        volume = _volume_like(args.layer, image, "--layer")
+    score_map = None if args.score_map == "none" else args.score_map
+    if score_map not in (None, "tubeness", "frangi"):
+        score_map = _volume_like(score_map, image, "--score-map")
+    xyz = confidence = read = None
+    if args.seeds:
+        read = read_seeds_csv(_existing_file(args.seeds), units=args.seed_units,
+                              spacing_xyz=tuple(image.spacing[::-1]), shape_zyx=image.shape_zyx)
+        if not len(read.seeds):
+            raise CLIError(f"{args.seeds}: no usable seeds ({read.report()})")
+        xyz, confidence = read.seeds.xyz, read.seeds.confidence
+    elif args.role != "root":
+        raise CLIError(f"--role {args.role} needs --seeds")
+    try:
+        result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=args.role,
+                           multi_cell=args.multi_cell, score_map=score_map,
+                           settings=AutotraceSettings(threshold=args.threshold, connectivity=args.connectivity),
+                           units=image.units,
+                           source=f"autotrace:{args.role}", channel=args.channel, frame=args.frame)
+    except ValueError as err:  # nothing above the threshold
+        raise CLIError(f"{args.image}: {err}") from None
+    write_reconstruction(result.tree, args.output)
+    facts = {"n_trees": len(result.tree.roots()), "n_paths": len(result.tree.paths), "n_nodes": result.tree.n_nodes,
+             "elapsed_s": round(result.elapsed_s, 3), "threshold": round(result.threshold, 6),
+             "warnings": result.warnings, "output": str(args.output)}
+    if read is not None:
+        facts["seeds"] = read.report()
+    print(json.dumps(facts, ensure_ascii=False))
+    return 0
+
+
+def _add_autotrace_command(sub) -> None:
+    auto = sub.add_parser("autotrace", help="trace whole neurons automatically (APP2/GWDT, SNT's defaults)")
+    auto.add_argument("image", metavar="IMAGE", help="a TIFF image")
+    auto.add_argument("--seeds", metavar="SEEDS.csv", help="seeds CSV (x,y,z,confidence,radius); default: "
+                                                           "detect the soma(s)")
+    auto.add_argument("--seed-units", choices=("physical", "voxel"), default="physical",
+                      help="units of the seeds' x, y, z (default physical, the image's unit)")
+    auto.add_argument("--role", choices=("root", "tip", "waypoint"), default="root",
+                      help="root: one tree per seed (default); tip: routes from the soma to each seed; "
+                           "waypoint: routes pulled through the seeds and never pruned")
+    auto.add_argument("--layer", metavar="FILE.tif", help="trace this same-shaped TIFF (a probability map) instead")
+    auto.add_argument("--score-map", default="tubeness", metavar="tubeness|frangi|none|FILE.tif",
+                      help="branch scores: a filter of the traced volume (default tubeness), none, or a TIFF")
+    auto.add_argument("--multi-cell", action="store_true",
+                      help="several cells that must not overlap (territory limits, exclusion buffer)")
+    auto.add_argument("--threshold", type=float, help="background grey level (default: estimated)")
+    auto.add_argument("--connectivity", type=int, choices=(6, 18, 26), default=18,
+                      help="fast marching's neighbourhood (default 18, SNT's; 26 keeps thin oblique neurites)")
+    auto.add_argument("--channel", type=_at_least(1), default=1, help="1-based channel")
+    auto.add_argument("--frame", type=_at_least(1), default=1, help="1-based time frame")
+    auto.add_argument("-o", "--output", required=True, metavar="OUT.traces", help="OUT.traces or OUT.swc")
+    auto.set_defaults(func=cmd_autotrace)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -538,7 +932,11 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(func=cmd_trace)
 
     _add_labels_command(sub)
+    _add_fit_command(sub)
     _add_classify_commands(sub)
+    _add_seeds_commands(sub)
+    _add_curation_commands(sub)
+    _add_autotrace_command(sub)
     return parser
 
 

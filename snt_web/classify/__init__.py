@@ -18,7 +18,8 @@ from .features import (
     feature_names,
     iter_feature_blocks,
 )
-from .forest import DEFAULT_MEMORY_BUDGET, ChannelMismatchError, PixelClassifier, apply, predict_slice, train
+from .forest import (DEFAULT_MEMORY_BUDGET, ChannelMismatchError, PixelClassifier, apply, parse_class_weights,
+                     predict_slice, train)
 from .model_io import TRUSTED_TYPES, InvalidClassifierError, load_classifier, save_classifier
 from .training import BACKGROUND, TrainingSamples, channel_class_name, default_margin, samples_from_paths
 
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_MEMORY_BUDGET",
     "ChannelMismatchError",
     "PixelClassifier",
+    "parse_class_weights",
     "train",
     "apply",
     "predict_slice",

@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_MEMORY_BUDGET",
     "ChannelMismatchError",
     "PixelClassifier",
+    "parse_class_weights",
     "train",
     "apply",
     "predict_slice",
@@ -113,9 +114,11 @@ def train(volume, spacing, samples: TrainingSamples, settings: FeatureSettings, 
     settings : FeatureSettings
     n_estimators, max_depth : int
         Trees, and their depth (unlimited by default).
-    class_weight : {"balanced", None}
+    class_weight : "balanced", None or dict
         ``"balanced"`` weighs each class inversely to its samples, so a thin
-        neurite outvoted by the background still counts.
+        neurite outvoted by the background still counts; None weighs every
+        sample alike; a dict gives weights by class name (1 for a class it
+        leaves out). :func:`parse_class_weights` reads them from text.
     n_jobs : int, optional
         Threads; all cores by default.
     progress : callable, optional
@@ -139,15 +142,7 @@ def train(volume, spacing, samples: TrainingSamples, settings: FeatureSettings, 
     if np.any(samples.coords < 0) or np.any(samples.coords >= volume.shape[1:]):
         raise ValueError(f"sample voxels lie outside the image of shape {volume.shape[1:]}")
     features = _sample_features(volume, spacing, samples.coords, settings, memory_budget_bytes, n_jobs, progress)
-    weights = None
-    if class_weight == "balanced":
-        # Explicit weights, equal to sklearn's "balanced" for these labels,
-        # because the forest grows in steps (warm_start), where the preset warns.
-        present = np.arange(len(samples.class_names))
-        balanced = compute_class_weight("balanced", classes=present, y=samples.labels)
-        weights = {int(c): float(w) for c, w in zip(present, balanced)}
-    elif class_weight is not None:
-        raise ValueError(f"class_weight must be 'balanced' or None, got {class_weight!r}")
+    weights = _class_weights(class_weight, samples)
     forest = RandomForestClassifier(n_estimators=0, max_depth=max_depth, class_weight=weights, oob_score=False,
                                     warm_start=True, random_state=random_state)
     with parallel_config(n_jobs=n_jobs), warnings.catch_warnings():
@@ -165,6 +160,59 @@ def train(volume, spacing, samples: TrainingSamples, settings: FeatureSettings, 
     return PixelClassifier(forest=forest, settings=settings, class_names=samples.class_names,
                            spacing=tuple(float(s) for s in spacing), n_channels=volume.shape[0],
                            oob_accuracy=float(forest.oob_score_), class_counts=samples.counts)
+
+
+def parse_class_weights(text: str | None):
+    """Class weights as a user writes them: ``"balanced"``, ``"none"``, or ``"name=weight, ..."``.
+
+    Returns
+    -------
+    "balanced", None or dict
+        What :func:`train` takes as ``class_weight``; blank text is ``"balanced"``.
+
+    Examples
+    --------
+    >>> parse_class_weights("background=0.5, SNT paths ch1=2")
+    {'background': 0.5, 'SNT paths ch1': 2.0}
+    >>> parse_class_weights("none") is None
+    True
+    """
+    text = (text or "").strip()
+    if text.lower() in ("", "balanced"):
+        return "balanced"
+    if text.lower() == "none":
+        return None
+    weights = {}
+    for item in text.split(","):
+        name, equals, value = item.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = float("nan")
+        if not equals or not name.strip() or not weight > 0 or not np.isfinite(weight):
+            raise ValueError(f"class weights are 'balanced', 'none' or 'class=weight, ...' with positive weights; "
+                             f"cannot read {item.strip()!r}")
+        weights[name.strip()] = weight
+    return weights
+
+
+def _class_weights(class_weight, samples: TrainingSamples) -> dict | None:
+    """The forest's ``class_weight`` by label index."""
+    present = np.arange(len(samples.class_names))
+    if class_weight == "balanced":
+        # Explicit weights, equal to sklearn's "balanced" for these labels,
+        # because the forest grows in steps (warm_start), where the preset warns.
+        balanced = compute_class_weight("balanced", classes=present, y=samples.labels)
+        return {int(c): float(w) for c, w in zip(present, balanced)}
+    if class_weight is None:
+        return None
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"class_weight must be 'balanced', None or weights by class name, got {class_weight!r}")
+    unknown = sorted(set(class_weight) - set(samples.class_names))
+    if unknown:
+        raise ValueError(f"no class {', '.join(map(repr, unknown))} to weigh; the classes are "
+                         f"{', '.join(samples.class_names)}")
+    return {int(c): float(class_weight.get(name, 1.0)) for c, name in zip(present, samples.class_names)}
 
 
 def apply(classifier: PixelClassifier, volume, spacing, *, memory_budget_bytes: float = DEFAULT_MEMORY_BUDGET,

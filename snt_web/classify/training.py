@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
+from scipy.spatial import cKDTree
 
 from ..labels import render_labels
 from ..model import Tree
@@ -194,16 +194,65 @@ def _marked_background(rng, background, labels, most: int) -> np.ndarray:
 
 
 def _automatic_background(rng, labels, spacing, margin: float, wanted: int, near_fraction: float) -> np.ndarray:
-    """Flat indices of ``wanted`` voxels farther than ``margin`` from every label, part of them just beyond it."""
-    distance = ndimage.distance_transform_edt(labels == 0, sampling=spacing)
-    beyond = distance > margin
-    if not beyond.any():
+    """Flat indices of ``wanted`` voxels farther than ``margin`` from every label, part of them just beyond it.
+
+    Candidates are drawn and kept if the nearest labelled voxel (a k-d tree of
+    them) is far enough: memory follows the labelled voxels and the samples,
+    where a distance transform would take eight bytes for every voxel of the
+    image. The far ones are drawn uniformly; the near ones at a random
+    distance in the shell from random labelled voxels.
+    """
+    spacing = np.asarray(spacing, dtype=float)
+    labelled = np.stack(np.unravel_index(np.flatnonzero(labels), labels.shape), axis=1) * spacing
+    nearest = cKDTree(labelled)
+    shell = margin + float(spacing.max())
+    n_near = int(round(near_fraction * wanted))
+
+    def clear(points_zyx, upper=np.inf):
+        """Flat voxels of ``points_zyx`` farther than the margin from every label, and their distances.
+
+        Distances beyond ``upper`` come back as infinity (a cheaper query).
+        """
+        voxels = points_zyx[np.all((points_zyx >= 0) & (points_zyx < labels.shape), axis=1)]
+        distance = nearest.query(voxels * spacing, distance_upper_bound=upper)[0] if len(voxels) else np.empty(0)
+        keep = distance > margin
+        return np.ravel_multi_index(tuple(voxels[keep].T), labels.shape), distance[keep]
+
+    def near(n):
+        # Directions uniform on the sphere, distances uniform in the shell.
+        direction = rng.normal(size=(n, 3))
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        start = labelled[rng.integers(len(labelled), size=n)]
+        points = np.rint((start + direction * rng.uniform(margin, shell, size=(n, 1))) / spacing).astype(np.int64)
+        flat, distance = clear(points)
+        return flat[distance <= shell]
+
+    def anywhere(n):
+        points = np.stack(np.unravel_index(rng.integers(labels.size, size=n), labels.shape), axis=1)
+        return clear(points, np.nextafter(margin, np.inf) if margin else np.inf)[0]
+
+    near_voxels = _draw_until(rng, near, n_near, ())
+    rest = _draw_until(rng, anywhere, wanted - len(near_voxels), near_voxels)
+    if not len(near_voxels) + len(rest):
         raise ValueError(f"no voxel lies {margin:g} away from the paths: mark the background, or lower the margin")
-    near = np.flatnonzero(beyond & (distance <= margin + max(spacing)))
-    near = _draw(rng, near, int(round(near_fraction * wanted)))
-    beyond[np.unravel_index(near, labels.shape)] = False
-    rest = _draw(rng, np.flatnonzero(beyond), wanted - len(near))
-    return np.sort(np.concatenate([near, rest]))
+    return np.sort(np.concatenate([near_voxels, rest]))
+
+
+def _draw_until(rng, draw, wanted: int, taken, attempts: int = 8) -> np.ndarray:
+    """Up to ``wanted`` distinct voxels from repeated ``draw(n)`` calls, none of ``taken``.
+
+    Each call draws a few times what is still missing; after ``attempts``
+    calls that find nothing new, fewer than ``wanted`` come back: the
+    eligible voxels are then (nearly) all found.
+    """
+    found = np.asarray(taken, dtype=np.int64)
+    chosen = np.empty(0, dtype=np.int64)
+    misses = 0
+    while len(chosen) < wanted and misses < attempts:
+        fresh = np.setdiff1d(draw(4 * (wanted - len(chosen)) + 64), np.concatenate([found, chosen]))
+        misses = misses + 1 if not len(fresh) else 0
+        chosen = np.concatenate([chosen, rng.permutation(fresh)[: wanted - len(chosen)]])
+    return chosen
 
 
 def _draw(rng: np.random.Generator, flat_indices: np.ndarray, most: int) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The classifier loop as jobs: train a random forest from the traced paths, apply it to the whole image.
 
-Paths tagged ``{background}`` are the user's background marks (trace along
-what is *not* a neurite and tag the path); without any, background voxels are
-sampled automatically away from every path.
+Paths tagged ``{background}`` are the user's background marks (strokes painted
+on the slices, with the brush radius at their nodes, or paths traced along
+what is *not* a neurite and tagged); their volumes are the background. Without
+any, background voxels are sampled automatically away from every path.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ def _image(context):
 
 @task("train-classifier")
 def train_classifier(context, name: str = "classifier", mode: str = "skeleton", scales=None,
-                     n_estimators: int = 100, max_depth: int | None = None, frame: int = 0) -> dict:
+                     n_estimators: int = 100, max_depth: int | None = None, class_weight="balanced",
+                     frame: int = 0) -> dict:
     """Train a pixel classifier from the project's paths (all image channels) and keep it as model ``name``.
+
+    ``class_weight`` is :func:`~snt_web.classify.train`'s: ``"balanced"``,
+    None, or weights by class name.
 
     Returns
     -------
@@ -51,13 +56,13 @@ def train_classifier(context, name: str = "classifier", mode: str = "skeleton", 
     neurites, marks = split_background(context.store.reconstruction(context.project_id))
     background = None
     if len(marks):
-        background = render_labels(marks, image.shape_zyx, image.spacing, mode="skeleton") > 0
+        background = render_labels(marks, image.shape_zyx, image.spacing, mode="volume") > 0
     samples = samples_from_paths(neurites, image.shape_zyx, image.spacing, mode=mode, background=background)
     counts = ", ".join(f"{n} {c}" for c, n in samples.counts.items())
     context.progress(2, f"samples: {counts}")
     settings = FeatureSettings(scales=tuple(scales) if scales else default_scales(image.spacing))
     classifier = train(image.data[:, frame], image.spacing, samples, settings, n_estimators=int(n_estimators),
-                       max_depth=max_depth, progress=lambda p, m: context.progress(2 + 0.96 * p, m))
+                       max_depth=max_depth, class_weight=class_weight, progress=lambda p, m: context.progress(2 + 0.96 * p, m))
     context.progress(99, "saving the model")
     save_model(context.store, context.project_id, context.user, name, classifier, None)
     return {"model": name, "oob_accuracy": classifier.oob_accuracy, "class_counts": classifier.class_counts}

@@ -27,7 +27,8 @@ from .records import JobCancelled, UnknownTaskError
 TASKS: dict[str, Callable] = {}
 
 #: Modules whose import registers tasks.
-TASK_MODULES = ("snt_web.jobs.builtin", "snt_web.jobs.classifier_tasks")
+TASK_MODULES = ("snt_web.jobs.builtin", "snt_web.jobs.classifier_tasks", "snt_web.jobs.fit_tasks",
+                "snt_web.jobs.curation_tasks", "snt_web.jobs.autotrace_tasks")
 
 #: Comma-separated extra task modules, read by servers and workers alike.
 TASK_MODULES_ENV = "SNT_WEB_TASK_MODULES"

@@ -19,8 +19,9 @@ Where we differ from SNT:
   pixel). Pixels are covered where their centre is, node ``(x, y)`` at pixel
   ``round((x/sx, y/sy))``, not by ImageJ's pixel-corner geometry.
 * SNT labels the paths selected in the Path Manager; ``paths`` selects them
-  here. Fitted copies are left out, as everywhere in
-  :mod:`~snt_web.labels`.
+  here. Fitted copies are not labelled as paths of their own, as everywhere
+  in :mod:`~snt_web.labels`; a path that uses its fitted version is labelled
+  with that version's nodes and radii.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Tree
+from ..model.fitted import path_in_use
 from .classes import channel_count, path_labels
 from .lines import polyline_voxels
 from .tubes import around_axes, node_radii, paint_polyline_tube
@@ -66,7 +68,7 @@ def labkit_labels(
     """
     labels = np.zeros(tuple(int(n) for n in shape_zyx), dtype=np.uint8)
     for path, channel in path_labels(tree, "channel", paths, dtype=np.uint8):
-        voxels = voxel_index(path.points, spacing_zyx)
+        voxels = voxel_index(path_in_use(tree, path).points, spacing_zyx)
         voxels = voxels[inside(voxels, labels.shape)]
         labels[tuple(voxels.T)] = channel
     names = ["background"] + [f"SNT paths ch{c}" for c in range(1, channel_count(tree, n_channels) + 1)]
@@ -89,14 +91,8 @@ def tws_labels(
 
     Parameters
     ----------
-    tree : Tree
-    shape_zyx : sequence of 3 int
-    spacing_zyx : sequence of 3 float
-    n_channels : int, optional
-        The image's channel count; one class per channel (at least as many as
-        the paths use).
-    paths : iterable of int, optional
-        Ids of the paths to label; all by default.
+    tree, shape_zyx, spacing_zyx, n_channels, paths
+        As for :func:`labkit_labels`.
 
     Returns
     -------
@@ -137,7 +133,8 @@ def _plane_runs(tree: Tree, spacing: np.ndarray, n_planes: int, paths):
     half_width : float
         The path's mean radius (0 without radii).
     """
-    for path, channel in path_labels(tree, "channel", paths, dtype=np.uint8):
+    for labelled, channel in path_labels(tree, "channel", paths, dtype=np.uint8):
+        path = path_in_use(tree, labelled)
         voxels = voxel_index(path.points, spacing)
         half_width = float(node_radii(path.radii, len(path), 0.0).mean())
         for run in np.split(np.arange(len(path)), np.flatnonzero(np.diff(voxels[:, 0])) + 1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Path, Tree
+from ..model.fitted import drawn_nodes
 from .classes import path_labels
 from .lines import polyline_voxels, thin_chain
 from .tubes import around_axes, default_radius, node_radii, paint_polyline_tube
@@ -82,7 +83,7 @@ def render_labels(
     labelled = _parents_first(tree, path_labels(tree, classes, paths))
     labels = np.zeros(shape, dtype=np.uint16)
     for path, label in labelled:
-        points, _ = _drawn_nodes(tree, path, 0.0)
+        points, _ = drawn_nodes(tree, path)
         voxels = thin_chain(polyline_voxels(voxel_index(points, spacing), shape))
         paint_unlabelled(labels, voxels, label)
     if mode == "volume":
@@ -92,28 +93,10 @@ def render_labels(
         nearest = around_axes(labels)
         radius = default_radius(spacing)
         for path, label in labelled:
-            points, radii = _drawn_nodes(tree, path, radius)
-            paint_polyline_tube(labels, nearest, points[:, ::-1], radii, spacing, label)
+            points, radii = drawn_nodes(tree, path)
+            paint_polyline_tube(labels, nearest, points[:, ::-1], node_radii(radii, len(points), radius), spacing,
+                                label)
     return labels
-
-
-def _drawn_nodes(tree: Tree, path: Path, default: float) -> tuple[np.ndarray, np.ndarray]:
-    """The nodes a path is drawn through, with their radii: its own, led by its fork node.
-
-    A branch starts at node ``branch_index`` of its parent (the parent's last
-    node when unset, as in the model), which its first node usually repeats
-    but need not. A path whose parent is not in the tree is drawn as it is.
-    """
-    radii = node_radii(path.radii, len(path), default)
-    try:
-        parent = tree.path(path.parent_id) if path.parent_id is not None else None
-    except KeyError:
-        parent = None
-    if parent is None or not len(parent):
-        return path.points, radii
-    index = len(parent) - 1 if path.branch_index is None else min(max(path.branch_index, 0), len(parent) - 1)
-    fork_radius = node_radii(parent.radii, len(parent), default)[index]
-    return np.vstack([parent.points[index], path.points]), np.concatenate([[fork_radius], radii])
 
 
 def _parents_first(tree: Tree, labelled: list[tuple[Path, int]]) -> list[tuple[Path, int]]:

@@ -42,7 +42,7 @@ _SAME_NODE = 1e-9
 # --- paths ------------------------------------------------------------------
 def add_path(tree: Tree, points, *, parent_id: int | None = None, branch_index: int | None = None,
              name: str | None = None, swc_type: int | None = None, channel: int = 1,
-             frame: int = 1) -> tuple[Tree, int]:
+             frame: int = 1, radii=None) -> tuple[Tree, int]:
     """Add a path, either primary or branching from node ``branch_index`` of ``parent_id``.
 
     Parameters
@@ -59,6 +59,9 @@ def add_path(tree: Tree, points, *, parent_id: int | None = None, branch_index: 
         primary path, as in SNT.
     channel, frame : int
         1-based channel and time frame it was traced on.
+    radii : float or array_like, shape (n,), optional
+        Node radii, physical units (one value for every node); unfitted
+        (None) by default.
 
     Returns
     -------
@@ -91,9 +94,21 @@ def add_path(tree: Tree, points, *, parent_id: int | None = None, branch_index: 
         new_id, nodes, name=name or "",
         swc_type=_integer(default_type if swc_type is None else swc_type, "the SWC type", 0, 7),
         channel=_integer(channel, "the channel", 1), frame=_integer(frame, "the frame", 1),
-        parent_id=parent_id, branch_index=branch_index,
+        parent_id=parent_id, branch_index=branch_index, radii=_radii(radii, len(nodes)),
     )
     return _rebuilt(tree, added=[path]), new_id
+
+
+def _radii(radii, n: int) -> np.ndarray | None:
+    if radii is None:
+        return None
+    try:
+        values = np.broadcast_to(np.asarray(radii, dtype=float), (n,)).copy()
+    except ValueError:
+        raise ValueError(f"radii must be one value or one per node ({n})") from None
+    if not np.all(np.isfinite(values) & (values >= 0)):
+        raise ValueError("radii must be finite and not negative")
+    return values
 
 
 def extend_path(tree: Tree, path_id: int, points) -> Tree:

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from ..auth.roles import PermissionDenied, allows
-from ..model import SWC_TYPES, Tree, edit
+from ..fitting.apply import apply_fits
+from ..model import SWC_TYPES, Tree, edit, graft
 from .accounts import Accounts
 from .records import ProjectRecord, StoreError
 
@@ -158,6 +159,8 @@ TREE_EDITS = {
     "move_node": edit.move_node,
     "insert_node": edit.insert_node,
     "delete_node": edit.delete_node,
+    "apply_fits": apply_fits,
+    "add_trees": graft.add_trees,
 }
 
 
@@ -279,6 +282,20 @@ def _split_summary(before, after, params, new_id):
     return f"split {_label(path)} after node {index}: {moved} now path {new_id}"
 
 
+def _fits_summary(before, after, params, new_id):
+    fits = params["fits"]
+    nodes = sum(len(fit["points"]) for fit in fits)
+    what = f"path {fits[0]['path_id']}" if len(fits) == 1 else f"{len(fits)} paths"
+    how = "replaced their nodes" if params.get("replace") else "kept as fitted versions"
+    return f"fitted {what} ({nodes} nodes; {how})"
+
+
+def _trees_summary(before, after, params, new_id):
+    added = [p for p in after.paths if p.id >= new_id]
+    arbors = sum(1 for p in added if p.parent_id is None)
+    return f"added {len(added)} paths in {arbors} trees ({sum(len(p) for p in added)} nodes)"
+
+
 def _node_summary(verb):
     def summary(before, after, params, new_id):
         return f"{verb} node {params['index']} of {_label(before.path(params['path_id']))}"
@@ -295,6 +312,8 @@ _EDIT_SUMMARIES = {
     "move_node": _node_summary("moved"),
     "insert_node": _node_summary("inserted"),
     "delete_node": _node_summary("deleted"),
+    "apply_fits": _fits_summary,
+    "add_trees": _trees_summary,
 }
 
 

@@ -8,6 +8,9 @@ read. PostgreSQL works through the same code for several app servers.
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from sqlalchemy import (
     Column,
     Float,
@@ -75,6 +78,53 @@ attachments = Table(
     Column("version", Integer, nullable=False),
 )
 
+#: Seeds, one row per seed (not a blob), so that many users edit them row by
+#: row; ``version`` is the project version that last wrote the row.
+seeds = Table(
+    "snt_seeds",
+    metadata,
+    Column("project_id", String(64), ForeignKey("snt_projects.id"), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("z", Float, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("radius", Float, nullable=False),
+    Column("channel", Integer, nullable=False),
+    Column("frame", Integer, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("mark", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+#: Curation warnings, one row per warning (keyed by its content), with each one's review.
+curation_warnings = Table(
+    "snt_curation_warnings",
+    metadata,
+    Column("project_id", String(64), ForeignKey("snt_projects.id"), primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("source", String(16), nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("data", Text, nullable=False),  # CurationWarning.to_dict() as JSON
+    Column("added", Float, nullable=False),
+    Column("decision", String(16)),
+    Column("reviewer", String(64)),
+    Column("decided", Float),
+)
+
+#: The measured distributions of a project's latest curation scan (for the histograms).
+curation_scans = Table(
+    "snt_curation_scans",
+    metadata,
+    Column("project_id", String(64), ForeignKey("snt_projects.id"), primary_key=True),
+    Column("source", String(16), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("time", Float, nullable=False),
+    Column("user", String(64)),
+    Column("data", Text, nullable=False),  # {"measurements": {...}, "settings": {...}}
+)
+
 users = Table(
     "snt_users",
     metadata,
@@ -132,7 +182,7 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=FULL")  # fsync the WAL at every commit: acknowledged means kept
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
@@ -152,6 +202,26 @@ def make_engine(url: str) -> Engine:
             conn.execute(text("SELECT pg_advisory_xact_lock(7153200)"))
         metadata.create_all(conn, checkfirst=True)
     return engine
+
+
+def _use_wal(cursor) -> None:
+    """Put a SQLite database in WAL mode (it stays so), waiting out other processes doing the same.
+
+    The switch needs the database to itself and SQLite refuses it at once,
+    busy timeout or not, while another connection is opening: servers started
+    together on a fresh database would fail. A database already in WAL mode
+    is left alone.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def transaction(engine: Engine):

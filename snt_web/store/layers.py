@@ -109,7 +109,7 @@ def project_layer(store: ProjectStore, project_id: str, layer: str, *, channel: 
                 np.save(fh, data)
         return np.load(path, mmap_mode="r")
 
-    return store._cached(("layer", path.name), load)
+    return store.cached(("layer", path.name), load)
 
 
 def _compute(volume, layer, spacing, scales, progress) -> np.ndarray:

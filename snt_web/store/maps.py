@@ -27,6 +27,8 @@ from .records import ProjectRecord, StoreError
 
 KIND = "probability-map"
 MAP_DIR = "maps"
+#: A map file's id: its name (:func:`map_name`) and the token of its save, never a hidden scratch file.
+_FILE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*-[0-9a-f]{8}")
 #: Relative difference of voxel sizes still taken as "the same calibration".
 SPACING_TOLERANCE = 1e-3
 
@@ -106,15 +108,34 @@ def map_volume(store: ProjectStore, project_id: str, name: str, class_index: int
     meta = _meta(store, project_id, name)
     if meta is None:
         raise StoreError(f"project {project_id!r} has no probability map {name!r}")
-    if not 0 <= class_index < len(meta["classes"]):
-        raise StoreError(f"probability map {name!r} has classes 1-{len(meta['classes'])}, not {class_index + 1}")
-    path = store.projects_dir / project_id / MAP_DIR / meta["file"]
-    return store._cached(("map", meta["file"]), lambda: np.load(path, mmap_mode="r"))[class_index]
+    return map_file_volume(store, project_id, map_file_id(meta), class_index)
 
 
 def map_file_id(meta: dict) -> str:
     """What names a map's voxels: changes whenever the map is replaced (for cacheable URLs)."""
     return meta["file"].removesuffix(".npy")
+
+
+def map_file_volume(store: ProjectStore, project_id: str, file_id: str, class_index: int = 0) -> np.ndarray:
+    """One class of the map file ``file_id`` (:func:`map_file_id`) as a read-only ``(z, y, x)`` array.
+
+    A file id names voxels that never change, so a slice request reads the
+    file without looking the map up in the database.
+
+    Raises
+    ------
+    StoreError
+        No such file, or no such class.
+    """
+    if not _FILE_ID.fullmatch(file_id):
+        raise StoreError(f"{file_id!r} is not a probability map file id")
+    path = store.projects_dir / project_id / MAP_DIR / f"{file_id}.npy"
+    if not path.is_file():
+        raise StoreError(f"project {project_id!r} has no probability map file {file_id!r}")
+    volume = store.cached(("map", project_id, file_id), lambda: np.load(path, mmap_mode="r"))
+    if not 0 <= class_index < len(volume):
+        raise StoreError(f"probability map {file_id!r} has classes 1-{len(volume)}, not {class_index + 1}")
+    return volume[class_index]
 
 
 def _meta(store: ProjectStore, project_id: str, name: str) -> dict | None:

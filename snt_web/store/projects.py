@@ -222,7 +222,7 @@ class ProjectStore:
         if tree is not None:
             # The next read of this version (the writer's own page, usually)
             # need not parse back what was just formatted.
-            self._cached(("tree", project_id, base + 1), lambda: tree)
+            self.cached(("tree", project_id, base + 1), lambda: tree)
         return ProjectRecord(**row)
 
     # --- image ----------------------------------------------------------------
@@ -234,7 +234,7 @@ class ProjectStore:
         key = ("image", project_id, record.image_revision)
         path = Path(record.image_path)
         path = path if path.is_absolute() else self._dir(project_id) / path
-        return self._cached(key, lambda: read_image(path, name=record.image_name))
+        return self.cached(key, lambda: read_image(path, name=record.image_name))
 
     def set_image_path(self, project_id: str, path, *, base_version: int | None, user: str | None = None):
         """Make an image file, opened where it is, the project's image."""
@@ -294,7 +294,7 @@ class ProjectStore:
             ).scalar()
         if tree_version is None:
             return Tree()
-        return self._cached(("tree", project_id, tree_version), lambda: self._load_tree(project_id, tree_version))
+        return self.cached(("tree", project_id, tree_version), lambda: self._load_tree(project_id, tree_version))
 
     def _load_tree(self, project_id: str, version: int) -> Tree:
         with self.engine.connect() as conn:
@@ -448,7 +448,12 @@ class ProjectStore:
         return candidate
 
     # --- helpers --------------------------------------------------------------
-    def _cached(self, key, load):
+    def cached(self, key, load):
+        """``load()``, memoised under ``key`` in this store's small LRU cache (images, trees, layers).
+
+        Keys must name immutable things (a tree version, a file that is
+        replaced under a new name): entries are never invalidated, only evicted.
+        """
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]

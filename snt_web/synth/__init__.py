@@ -25,6 +25,7 @@ def make_demo(
     seed: int = 0,
     shape_zyx=(48, 256, 256),
     spacing_zyx=(1.0, 0.3, 0.3),
+    signal: float = 120.0,
 ) -> tuple[Image, Tree]:
     """The demo image and the neuron it shows.
 
@@ -36,6 +37,10 @@ def make_demo(
         Shape of the stack.
     spacing_zyx : sequence of 3 float
         Voxel size in µm, z coarser than x and y as in a confocal stack.
+    signal : float
+        Grey levels of a neurite's core above the background of 25: the
+        default is a bright stack; a third of it, a dim one where noise
+        breaks thin neurites up (the neuron is the same for a seed).
 
     Returns
     -------
@@ -58,7 +63,8 @@ def make_demo(
     extent_xyz = ((shape - 1) * spacing)[::-1]
     truth = random_neuron(rng, extent_xyz, spacing_xyz=tuple(spacing[::-1]))
     occupancy = render_tree(truth, shape, spacing)
-    pixels = add_noise(occupancy, rng, psf_sigma_zyx=tuple(_PSF_SIGMA_UM / spacing), dtype=np.uint8)
+    pixels = add_noise(occupancy, rng, signal=signal, psf_sigma_zyx=tuple(_PSF_SIGMA_UM / spacing),
+                       dtype=np.uint8)
     image = Image(
         data=pixels[None, None],
         spacing=tuple(spacing),

@@ -11,27 +11,27 @@ version and records the history; reads check the role with
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..auth.roles import ROLES, PermissionDenied, allows
+from ..curation.dlqc import parse_points
 from ..io.errors import SNTWebIOError
 from ..io.reconstruction import read_reconstruction_bytes, reconstruction_bytes
 from ..io.tiff import read_image_bytes
 from ..jobs import JobNotFoundError, UnknownTaskError
+from ..seeds import read_seeds_csv, seeds_csv_text
 from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreError
 from ..store import commands, maps
+from ..store.curation import add_warnings, list_warnings, set_decision
+from ..store.seeds import SeedConflictError, add_seeds, load_seeds
 from .auth import current_user, project_role
 
 blueprint = Blueprint("snt_web_api", __name__, url_prefix="/api/v1")
 
 FORMATS = {"swc": ("text/plain; charset=utf-8", ".swc"), "traces": ("application/xml; charset=utf-8", ".traces")}
-SEED_COLUMNS = ("x", "y", "z", "confidence", "radius")
-WARNING_COLUMNS = ("check", "severity", "message", "x", "y", "z")
 
 
 class APIError(Exception):
@@ -58,6 +58,14 @@ def _denied(err: PermissionDenied):
 @blueprint.errorhandler(StaleVersionError)
 def _stale(err: StaleVersionError):
     return jsonify(error=str(err), current_version=err.current_version), 409
+
+
+@blueprint.errorhandler(SeedConflictError)
+def _seed_conflict(err: SeedConflictError):
+    """Someone changed the seeds a change was based on: a conflict, like a stale version (409)."""
+    project_id = (request.view_args or {}).get("project_id")
+    current = None if project_id is None else _store().get(project_id).version
+    return jsonify(error=str(err), current_version=current), 409
 
 
 @blueprint.errorhandler(ProjectNotFoundError)
@@ -291,55 +299,6 @@ def set_member(project_id: str):
 
 
 # --- pipeline inputs -----------------------------------------------------------------------------------
-def _read_csv(data: bytes, what: str, required: tuple[str, ...], numeric: tuple[str, ...]) -> int:
-    """Check a CSV upload's header and numbers; the number of rows."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise APIError(400, f"the {what} CSV is not UTF-8 text") from None
-    rows = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(rows, [])]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise APIError(400, f"the {what} CSV lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
-                       f" (needs {', '.join(required)})")
-    n = 0
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        for column in numeric:
-            i = header.index(column)
-            try:
-                float(row[i])
-            except (IndexError, ValueError):
-                value = row[i] if i < len(row) else ""
-                raise APIError(400, f"the {what} CSV, line {line}: {column} must be a number, got {value!r}") from None
-        n += 1
-    return n
-
-
-def _attach(project_id: str, kind: str, filename: str, data: bytes):
-    base = _int(request.args.get("base_version"), "base_version")
-    record = _apply(project_id, commands.PutAttachment(kind, filename, data), base)
-    return {"version": record.version, "kind": kind, "name": filename, "bytes": len(data)}
-
-
-@blueprint.post("/projects/<project_id>/seeds")
-def post_seeds(project_id: str):
-    _visible(project_id)
-    data = _body()
-    n = _read_csv(data, "seeds", SEED_COLUMNS, ("x", "y", "z", "confidence", "radius"))
-    return {**_attach(project_id, "seeds", "seeds.csv", data), "rows": n}
-
-
-@blueprint.post("/projects/<project_id>/warnings")
-def post_warnings(project_id: str):
-    _visible(project_id)
-    data = _body()
-    n = _read_csv(data, "warnings", WARNING_COLUMNS, ("x", "y", "z"))
-    return {**_attach(project_id, "warnings", "warnings.csv", data), "rows": n}
-
-
 @blueprint.post("/projects/<project_id>/probability-map")
 def post_probability_map(project_id: str):
     """A TIFF matching the project image (one channel per class) becomes a secondary layer."""
@@ -412,3 +371,73 @@ def cancel_job(job_id: str):
     if not (user == job.user and allows(role, "edit") or allows(role, "manage")):
         raise PermissionDenied(user, "cancel this job", job.project_id, role)
     return _queue().cancel(job_id, user).to_dict()
+
+
+# --- curation: warnings and their reviews ------------------------------------------------------
+@blueprint.get("/projects/<project_id>/curation/warnings")
+def get_curation_warnings(project_id: str):
+    """Every warning with its review (decision, reviewer, decided); x, y, z physical."""
+    _visible(project_id)
+    return {"warnings": list_warnings(_store(), project_id, current_user())}
+
+
+# Two addresses, one action: ``POST .../warnings`` once stored the CSV as an
+# attachment the Curation Assistant never saw.
+@blueprint.post("/projects/<project_id>/warnings")
+@blueprint.post("/projects/<project_id>/curation/warnings")
+def post_curation_warnings(project_id: str):
+    """Add DL-QC points (CSV or JSON body: x, y, z, score...; see docs/api.md); bad rows are listed, not fatal."""
+    _visible(project_id)
+    try:
+        text = _body().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise APIError(400, "the warnings body is not UTF-8 text") from None
+    source = request.args.get("source", "dlqc")
+    warnings, errors = parse_points(text, _store().reconstruction(project_id), source="request body")
+    added = add_warnings(_store(), project_id, current_user(), warnings, source=source)
+    return {"added": added, "errors": [{"row": e.row, "reason": e.reason} for e in errors]}
+
+
+@blueprint.post("/projects/<project_id>/curation/decisions")
+def post_curation_decisions(project_id: str):
+    """``{"keys": [...], "decision": "accept|reject|unsure|null", "base_version": N}``: review warnings, tag paths."""
+    _visible(project_id)
+    body = _json()
+    keys = body.get("keys")
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise APIError(400, "keys must be a non-empty list of warning keys")
+    base = _int(body.get("base_version"), "base_version", required=False)
+    record = set_decision(_store(), project_id, current_user(), keys, body.get("decision"), base_version=base)
+    return {"decided": len(keys), "version": (record or _store().get(project_id)).version}
+
+
+# --- seeds: the project's seed table (the Seeds panel's) ---------------------------------------
+@blueprint.get("/projects/<project_id>/seeds")
+def get_seeds(project_id: str):
+    """The project's seeds: JSON records (x, y, z physical), or SNT's CSV with ``?format=csv``."""
+    _visible(project_id)
+    seeds = load_seeds(_store(), project_id)
+    if request.args.get("format", "json").lower() == "csv":
+        return current_app.response_class(seeds_csv_text(seeds), mimetype="text/csv")
+    return {"count": len(seeds), "seeds": seeds.to_records()}
+
+
+# Two addresses, one action: ``POST .../seeds`` once stored the CSV as an
+# attachment the Seeds panel never saw; ``.../seeds/import`` stays for the
+# clients written against it.
+@blueprint.post("/projects/<project_id>/seeds")
+@blueprint.post("/projects/<project_id>/seeds/import")
+def import_seeds(project_id: str):
+    """Add a seeds CSV to the seed table (``?replace=1`` replaces it, ``?units=voxel``); bad rows are listed."""
+    _visible(project_id)
+    image = _store().image(project_id)
+    read = read_seeds_csv(_body(), name="request body", units=request.args.get("units", "physical"),
+                          spacing_xyz=(1.0, 1.0, 1.0) if image is None else tuple(image.spacing[::-1]),
+                          shape_zyx=None if image is None else image.shape_zyx)
+    replace = request.args.get("replace", "").lower() in ("1", "true", "yes")
+    record = add_seeds(_store(), project_id, current_user(), read.seeds,
+                       _int(request.args.get("base_version"), "base_version", required=False), replace=replace,
+                       origin=request.args.get("source", "the API"))
+    return {"version": record.version, "added": len(read.seeds), "skipped": read.skipped,
+            "problems": [{"line": line, "reason": why} for line, why in read.problems], "clamped": read.clamped,
+            "out_of_bounds": read.out_of_bounds}

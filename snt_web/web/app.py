@@ -26,7 +26,7 @@ from ..store import ProjectStore
 from ..tracing import warm_up
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
-from .panels import classifier, display, files, history, jobs, maps, paths, share, tracing
+from .panels import classifier, curation, display, files, history, jobs, maps, paths, seeds, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
 
@@ -114,8 +114,8 @@ def create_app(
                         html.Div([v.layout() for v in views] + [view_3d.layout()], className="snt-grid"),
                         html.Aside(
                             [files.layout(upload_limit_bytes), display.layout(), maps.layout(upload_limit_bytes),
-                             tracing.layout(), classifier.layout(), jobs.layout(), paths.layout(),
-                             history.layout()],
+                             tracing.layout(), classifier.layout(), jobs.layout(), paths.layout(), curation.layout(),
+                             seeds.layout(upload_limit_bytes), history.layout()],
                             className="snt-sidebar",
                         ),
                     ],
@@ -137,5 +137,7 @@ def create_app(
     classifier.register(app)
     jobs.register(app)
     paths.register(app)
+    curation.register(app)
+    seeds.register(app)
     history.register(app)
     return app

@@ -72,10 +72,8 @@ def map_png(project_id: str, file_id: str, class_index: int, plane: str, index: 
     store = current_app.config["SNT_WEB_STORE"]
     try:
         require(project_id, "view")
-        meta = next((m for m in maps.list_maps(store, project_id) if maps.map_file_id(m) == file_id), None)
-        if meta is None:
-            abort(404)  # replaced or unknown: its URL must not be cached with other voxels
-        volume = maps.map_volume(store, project_id, meta["name"], class_index)
+        # The file id names immutable voxels: no database lookup per slice.
+        volume = maps.map_file_volume(store, project_id, file_id, class_index)
     except (ProjectNotFoundError, StoreError):
         abort(404)
     except PermissionDenied:

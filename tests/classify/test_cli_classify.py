@@ -29,6 +29,15 @@ def test_train_prints_its_facts(capsys, demo_files, tmp_path):
     assert set(facts) >= {"oob_accuracy", "class_counts", "train_s"} and 0 < facts["oob_accuracy"] <= 1
     assert list(facts["class_counts"]) == ["SNT paths ch1", "background"] and facts["n_features"] == 10
     assert out.is_file()
+    assert main(["classify", "train", str(image_path), "--paths", str(truth_path), "--scales", "0.6",
+                 "--trees", "5", "--class-weight", "background=0.5", "-o", str(out)]) == 0
+    with pytest.raises(SystemExit):
+        main(["classify", "train", str(image_path), "--paths", str(truth_path), "--class-weight", "heavy",
+              "-o", str(out)])
+    assert "cannot read 'heavy'" in capsys.readouterr().err
+    assert main(["classify", "train", str(image_path), "--paths", str(truth_path), "--scales", "0.6",
+                 "--trees", "2", "--class-weight", "axon=2", "-o", str(out)]) != 0
+    assert "--class-weight: no class 'axon'" in capsys.readouterr().err
 
 
 def test_apply_writes_a_calibrated_probability_map(capsys, demo_files, model, tmp_path):

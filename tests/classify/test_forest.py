@@ -9,6 +9,7 @@ from snt_web.classify import (
     TrainingSamples,
     apply,
     default_scales,
+    parse_class_weights,
     predict_slice,
     samples_from_paths,
     train,
@@ -126,6 +127,32 @@ def test_every_channel_is_learnt_from():
     with pytest.raises(ValueError, match="no training samples for right"):
         train(first, (1, 1, 1), TrainingSamples(coords, np.zeros(len(coords)), ("left", "right")),
               FeatureSettings((1.0,)), n_estimators=2)
+
+
+def test_class_weights_tip_the_vote_where_the_features_cannot_tell():
+    rng = np.random.default_rng(1)
+    noise = rng.normal(100, 5, (6, 32, 32)).astype(np.float32)
+    coords = np.stack(np.unravel_index(rng.choice(noise.size, 600, replace=False), noise.shape), axis=1)
+    labels = np.arange(600) % 4 != 0  # label 0, "neurite", for one sample in four; the features pure noise
+    samples = TrainingSamples(coords, labels.astype(int), ("neurite", "background"))
+    settings = FeatureSettings((1.0,), ("gaussian",))
+
+    def mean_neurite(class_weight):
+        classifier = train(noise, (1, 1, 1), samples, settings, n_estimators=30, max_depth=2,
+                           class_weight=class_weight, n_jobs=1)
+        return float(apply(classifier, noise, (1, 1, 1), classes=["neurite"], n_jobs=1).mean())
+
+    unweighted, balanced = mean_neurite(None), mean_neurite("balanced")
+    heavy = mean_neurite(parse_class_weights("neurite=20"))
+    assert unweighted < 0.35 and 0.35 < balanced < 0.65 and heavy > 0.8
+    with pytest.raises(ValueError, match="no class 'axon' to weigh"):
+        train(noise, (1, 1, 1), samples, settings, n_estimators=2, class_weight={"axon": 2.0})
+
+
+@pytest.mark.parametrize("text", ["neurite", "neurite=0", "neurite=x", "=2", "a=1,b"])
+def test_unreadable_class_weights_are_refused(text):
+    with pytest.raises(ValueError, match="cannot read"):
+        parse_class_weights(text)
 
 
 def test_forest_tables_predict_as_scikit_learn(demo):

@@ -73,3 +73,16 @@ def test_conventions_reject_channels_a_byte_cannot_hold():
     tree = Tree([Path(0, [[1, 1, 0]], channel=300)])
     with pytest.raises(ValueError, match="label 300"):
         labkit_labels(tree, (1, 4, 4), (1, 1, 1))
+
+
+def test_a_path_that_uses_its_fitted_version_is_labelled_with_its_nodes_and_radii():
+    traced = Path(0, [[1.0, 2.0, 1.0], [6.0, 2.0, 1.0]], fitted_id=1, use_fitted=True)
+    fitted = Path(1, [[1.0, 4.0, 1.0], [6.0, 4.0, 1.0]], radii=[1.0, 1.0], fitted_of=0)
+    tree = Tree([traced, fitted])
+    labkit, _ = labkit_labels(tree, (3, 8, 8), (1, 1, 1))
+    assert np.argwhere(labkit).tolist() == [[1, 4, 1], [1, 4, 6]]
+    tws, _ = tws_labels(tree, (3, 8, 8), (1, 1, 1))
+    # The fitted line at y = 4, widened by its mean radius of 1; nothing at the traced y = 2.
+    assert np.flatnonzero(tws[1, :, 3]).tolist() == [3, 4, 5]
+    unfitted, _ = tws_labels(Tree([traced.copy(fitted_id=None, use_fitted=False)]), (3, 8, 8), (1, 1, 1))
+    assert np.flatnonzero(unfitted[1, :, 3]).tolist() == [2]

@@ -92,9 +92,16 @@ def test_add_a_primary_path_and_a_branch(tree):
     assert (branch_id, branch.parent_id, branch.branch_index, branch.name) == (7, 0, 7, "b{x}")
     assert branch.swc_type == 3 and branch.frame == 2  # a branch gets its parent's type, as in SNT
     assert len(edited) == len(tree) + 2
+    assert branch.radii is None
+    edited, stroke = add_path(edited, [[0, 0, 1], [2, 0, 1], [4, 0, 1]], radii=0.75)
+    assert edited.path(stroke).radii.tolist() == [0.75, 0.75, 0.75]
+    edited, tube = add_path(edited, [[0, 0, 1], [2, 0, 1]], radii=[1, 2])
+    assert edited.path(tube).radii.tolist() == [1, 2]
 
 
 @pytest.mark.parametrize("kwargs, message", [
+    ({"radii": [1, 2, 3]}, "one per node"),
+    ({"radii": -1}, "not negative"),
     ({"branch_index": 2}, "needs the parent_id"),
     ({"parent_id": 0}, "needs the branch_index"),
     ({"parent_id": 0, "branch_index": 11}, "0-10, got 11"),

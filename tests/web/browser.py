@@ -70,12 +70,12 @@ def traces_3d(dash_duo) -> list[dict]:
     )
 
 
-def click_view(dash_duo, plane: str, h: float, v: float, alt: bool = False):
-    """A mouse click on a slice view at physical plane coordinates ``(h, v)`` (Alt held if ``alt``).
+def view_pixel(dash_duo, plane: str, h: float, v: float) -> tuple[int, int]:
+    """Viewport pixel of physical plane coordinates ``(h, v)`` on a slice view.
 
-    The target is computed in viewport pixels in the page itself (element
-    rectangles are fractional; Selenium's element-centre origin is rounded),
-    so the click lands within half a pixel of the point.
+    Computed in the page itself (element rectangles are fractional;
+    Selenium's element-centre origin is rounded), so a pointer sent there
+    lands within half a pixel of the point.
     """
     target_js = (
         f"var gd = {plot_js('view-' + plane)}, fl = gd._fullLayout;"
@@ -89,11 +89,28 @@ def click_view(dash_duo, plane: str, h: float, v: float, alt: bool = False):
     while target != previous and time.time() < deadline:
         time.sleep(0.2)
         previous, target = target, dash_duo.driver.execute_script(target_js)
-    x, y = target
+    return tuple(target)
+
+
+def click_view(dash_duo, plane: str, h: float, v: float, alt: bool = False):
+    """A mouse click on a slice view at physical plane coordinates ``(h, v)`` (Alt held if ``alt``)."""
     chain = ActionChains(dash_duo.driver)
-    chain.w3c_actions.pointer_action.move_to_location(x, y)
+    chain.w3c_actions.pointer_action.move_to_location(*view_pixel(dash_duo, plane, h, v))
     if alt:
         chain.key_down(Keys.ALT).click().key_up(Keys.ALT)
     else:
         chain.click()
+    chain.perform()
+
+
+def drag_view(dash_duo, plane: str, points):
+    """A mouse drag on a slice view through physical plane coordinates ``[(h, v), ...]``."""
+    pixels = [view_pixel(dash_duo, plane, h, v) for h, v in points]
+    chain = ActionChains(dash_duo.driver, duration=50)
+    pointer = chain.w3c_actions.pointer_action
+    pointer.move_to_location(*pixels[0])
+    pointer.pointer_down()
+    for x, y in pixels[1:]:
+        pointer.move_to_location(x, y)
+    pointer.pointer_up()
     chain.perform()

@@ -12,6 +12,9 @@ import tifffile
 
 from snt_web.io.reconstruction import read_reconstruction_bytes
 from snt_web.store import Accounts
+from snt_web.store.commands import TREE_EDITS
+from snt_web.store.curation import list_warnings
+from snt_web.store.seeds import load_seeds
 from snt_web.web import api
 from snt_web.web.app import create_app
 from snt_web.web.auth import AuthConfig
@@ -206,23 +209,32 @@ def test_members_owner_manages(client, tokens, store):
     assert response.status_code == 400
 
 
-def test_seed_and_warning_csvs_are_checked_and_stored(client, tokens, store):
+def test_seed_and_warning_csvs_land_in_the_seed_table_and_the_assistant(client, tokens, store):
     ann = As(client, tokens["annotator"])
     bad = ann.post(f"/projects/demo/seeds?base_version={_version(store)}", data=b"X,Y,Z,Radius\n1,2,3,4\n")
     assert bad.status_code == 400 and "confidence" in bad.json["error"]
-    bad = ann.post(f"/projects/demo/seeds?base_version={_version(store)}", data=b"x,y,z,confidence,radius\n1,a,3,1,1\n")
-    assert bad.status_code == 400 and "line 2" in bad.json["error"]
+    # A posted seeds CSV lands in the seed table (the Seeds panel's), not as a file beside it; an unreadable
+    # row is skipped and listed with its line, as SNT's importer does.
     good = ann.post(f"/projects/demo/seeds?base_version={_version(store)}",
-                    data=b"X,Y,Z,Confidence,Radius\n1,2,3,0.5,1\n4,5,6,0.7,2\n")
-    assert good.status_code == 200 and good.json["rows"] == 2
-    assert store.attachment("demo", "seeds", "seeds.csv").startswith(b"X,Y,Z")
-    bad = ann.post(f"/projects/demo/warnings?base_version={_version(store)}", data=b"check,severity,x,y,z\n")
-    assert bad.status_code == 400 and "message" in bad.json["error"]
-    good = ann.post(f"/projects/demo/warnings?base_version={_version(store)}",
-                    data=b"check,severity,message,x,y,z\ngap,high,\"a gap, here\",1,2,3\n")
-    assert good.status_code == 200
-    stale = ann.post("/projects/demo/seeds?base_version=0", data=b"x,y,z,confidence,radius\n")
-    assert stale.status_code == 409
+                    data=b"X,Y,Z,Confidence,Radius\n1,2,3,0.5,1\n4,a,6,1,1\n4,5,6,0.7,2\n")
+    assert good.status_code == 200, good.json
+    assert (good.json["added"], good.json["skipped"]) == (2, 1)
+    assert good.json["problems"] == [{"line": 3, "reason": "y 'a' is not a number"}]
+    assert [kind for kind, *_ in store.attachments("demo")].count("seeds") == 0
+    assert load_seeds(store, "demo").xyz.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    # Warnings posted to the older address land in the Curation Assistant, as DL-QC points.
+    bad = ann.post("/projects/demo/warnings", data=b"check,severity\ngap,WARNING\n")
+    assert bad.status_code == 400 and "x, y and z" in bad.json["error"]
+    good = ann.post("/projects/demo/warnings",
+                    data=b"check,severity,message,x,y,z\ngap,high,\"a gap, here\",1,2,3\n"
+                         b"gap,WARNING,\"a gap, there\",4,5,6\n")
+    assert good.status_code == 200 and good.json["added"] == 1
+    assert good.json["errors"] == [{"row": 2, "reason": "severity must be INFO, WARNING or ERROR, not 'high'"}]
+    assert [w["message"] for w in list_warnings(store, "demo", "annotator")] == ["a gap, there"]
+    # Replacing the seeds from a view older than the last seed change would drop seeds unseen: refused.
+    stale = ann.post("/projects/demo/seeds?base_version=0&replace=1", data=b"x,y,z,confidence,radius\n")
+    assert stale.status_code == 409 and stale.json["current_version"] == _version(store)
+    assert len(load_seeds(store, "demo")) == 2
 
 
 def _tiff(shape) -> bytes:
@@ -299,3 +311,6 @@ def test_openapi_describes_every_route():
         path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{").replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method) in described, (path, method)
+    # Every tree edit the store runs is offered, and no other.
+    edit = spec["paths"]["/projects/{project_id}/edits"]["post"]["requestBody"]["content"]["application/json"]
+    assert edit["schema"]["properties"]["op"]["enum"] == list(TREE_EDITS)

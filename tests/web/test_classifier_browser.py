@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 from selenium.webdriver.common.keys import Keys
 
 from snt_web.io.reconstruction import read_reconstruction
+from snt_web.labels import render_labels
+from snt_web.model import Tree
+from snt_web.jobs.classifier_tasks import split_background
 from snt_web.jobs import open_queue, start_workers, stop_workers
 from snt_web.store import ProjectStore
 from snt_web.web.app import create_app
 
-from .browser import start, wait_idle, wait_until
+from .browser import drag_view, plot_js, readout_index, start, wait_idle, wait_until
 from .test_jobs_browser import _job_rows
 from .test_tracing_browser import _message, _press, _trace_click
 
@@ -32,6 +36,13 @@ def empty_app(tmp_path, demo_files):
 
 def _open(dash_duo, element_id):
     dash_duo.find_element(f"#{element_id}").find_element("xpath", "ancestor::details/summary").click()
+
+
+def _retype(dash_duo, selector, text):
+    """Replace an input's text (a modifier sent with the text would stay held for it)."""
+    box = dash_duo.find_element(selector)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(text, Keys.TAB)
 
 
 def _wait_job(dash_duo, kind, timeout=90):
@@ -62,7 +73,7 @@ def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app)
 
     _open(dash_duo, "classifier-train")
     # Enough trees and scales that training runs for seconds: long enough to watch its progress bar.
-    dash_duo.find_element("#classifier-trees").send_keys(Keys.CONTROL, "a", "300", Keys.TAB)
+    _retype(dash_duo, "#classifier-trees", "300")
     dash_duo.find_element("#classifier-scales").send_keys("0.3,0.45,0.6,0.9,1.2,1.8,2.4,3.6", Keys.TAB)
     dash_duo.find_element("#classifier-train").click()
     wait_until(dash_duo, lambda: "Training" in dash_duo.find_element("#classifier-message").text)
@@ -98,6 +109,70 @@ def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app)
     _trace_click(dash_duo, third.points[1])
     _trace_click(dash_duo, third.points[-2])
     wait_until(dash_duo, lambda: "on map:classifier:0" in _message(dash_duo))
+    assert dash_duo.get_logs() == []
+
+
+def _dragmodes(dash_duo):
+    return [dash_duo.driver.execute_script(f"return {plot_js('view-' + p)}._fullLayout.dragmode;")
+            for p in ("xy", "xz", "zy")]
+
+
+def test_painted_background_strokes_are_marks_that_training_learns_from(dash_duo, empty_app):
+    store, truth, app = empty_app
+    longest = sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:]
+    store.set_reconstruction("demo", Tree([p.copy() for p in longest], spacing_xyz=truth.spacing_xyz),
+                             base_version=None)
+    image = store.image("demo")
+    spacing = image.spacing
+    start(dash_duo, app)
+    _open(dash_duo, "classifier-train")
+    dash_duo.find_element("#classifier-paint input").click()
+    _retype(dash_duo, "#classifier-brush", "0.6")
+    wait_until(dash_duo, lambda: _dragmodes(dash_duo) == ["drawopenpath"] * 3)
+    assert "brush radius 0.6" in dash_duo.find_element("#classifier-paint-hint").text
+
+    # A stroke across the XY slice shown, along a row clear of the neurites.
+    z = readout_index(dash_duo, "xy")
+    neurites = render_labels(store.reconstruction("demo"), image.shape_zyx, spacing, mode="volume")
+    row = next(y for y in range(10, image.shape_zyx[1] - 10) if not neurites[z, y - 4:y + 5, 10:-10].any())
+    width = image.shape_zyx[2] * spacing[2]
+    stroke = [(f * width, row * spacing[1]) for f in (0.15, 0.3, 0.45, 0.6, 0.75)]
+    drag_view(dash_duo, "xy", stroke)
+    wait_until(dash_duo, lambda: len(store.reconstruction("demo")) == 3)
+    tree = store.reconstruction("demo")
+    neurite_paths, marks = split_background(tree)
+    assert len(marks) == 1 and len(neurite_paths) == 2
+    mark = marks.paths[0]
+    assert np.allclose(mark.radii, 0.6)
+    assert np.allclose(mark.points[:, 2], z * spacing[0])
+    pixel = width / dash_duo.driver.execute_script(f"return {plot_js('view-xy')}._fullLayout.xaxis._length;")
+    assert np.allclose(mark.points[[0, -1], :2], [stroke[0], stroke[-1]], atol=2 * pixel)
+    assert np.allclose(mark.points[:, 1], row * spacing[1], atol=2 * pixel)
+    # Drawn like a path, and the views keep painting once redrawn with it.
+    wait_until(dash_duo, lambda: "Background stroke" in dash_duo.find_element("#classifier-message").text)
+    wait_idle(dash_duo)
+    assert _dragmodes(dash_duo) == ["drawopenpath"] * 3
+
+    # Training learns the background from the marks: every painted voxel off the neurites.
+    _retype(dash_duo, "#classifier-trees", "10")
+    dash_duo.find_element("#classifier-weights").send_keys("heavy", Keys.TAB)
+    dash_duo.find_element("#classifier-train").click()
+    wait_until(dash_duo, lambda: "cannot read 'heavy'" in dash_duo.find_element("#classifier-message").text)
+    _retype(dash_duo, "#classifier-weights", "background=2")
+    dash_duo.find_element("#classifier-train").click()
+    assert _wait_job(dash_duo, "train-classifier")[-1] == ("done", 100.0)
+    painted = render_labels(marks, image.shape_zyx, spacing, mode="volume") > 0
+    expected = int(np.count_nonzero(painted & (render_labels(neurite_paths, image.shape_zyx, spacing,
+                                                                mode="volume") == 0)))
+    assert expected > 100
+    wait_until(dash_duo, lambda: "out-of-bag accuracy" in dash_duo.find_element("#classifier-info").text)
+    counts = dash_duo.driver.execute_script(
+        "var d = document.querySelector('#classifier-counts .js-plotly-plot').data[0];"
+        " return Object.fromEntries(d.y.map((name, i) => [name, d.x[i]]));")
+    assert counts["background"] == expected
+
+    dash_duo.find_element("#classifier-paint input").click()
+    wait_until(dash_duo, lambda: _dragmodes(dash_duo) == ["pan"] * 3)
     assert dash_duo.get_logs() == []
 
 

@@ -81,6 +81,8 @@ def test_one_edits_the_other_sees_it_and_a_viewer_cannot_edit(dash_thread_server
 
     # Vic, a viewer, is refused on the server; nothing changes.
     version = store.get("shared").version
+    # The new version re-renders the page's panels: wait for the upload to be back.
+    _wait(vic, lambda: vic.find_elements("css selector", "#upload input[type=file]"))
     vic.find_element("css selector", "#upload input[type=file]").send_keys(str(shared_data / "snt" / "TreeV.swc"))
     _wait(vic, lambda: "Not allowed" in _text(vic, "#files-message"))
     assert "viewer" in _text(vic, "#files-message")

@@ -61,6 +61,10 @@ def test_load_overlay_and_trace_on_a_probability_map(dash_duo, app, store, tmp_p
     wait_until(dash_duo, lambda: len(_images(dash_duo)) == 1 and "opaque=1" in _images(dash_duo)[0]["source"])
     dash_duo.find_element("#overlay-replace input").click()
     wait_until(dash_duo, lambda: len(_images(dash_duo)) == 2)
+    # Another colormap: the same map and contrast window, coloured anew.
+    dash_duo.select_dcc_dropdown("#overlay-cmap", value="viridis")
+    wait_until(dash_duo, lambda: "cmap=viridis" in _images(dash_duo)[1]["source"])
+    assert _images(dash_duo)[1]["source"] == overlay["source"].replace("cmap=magma", "cmap=viridis")
 
     # Trace on the map's first class.
     dash_duo.select_dcc_dropdown("#trace-layer", value="map: unet · class 1")

@@ -4,8 +4,9 @@ The loop of SNT's machine-learning page in one place: trace → train (a job,
 its progress in the Jobs panel) → look at the out-of-bag accuracy and the
 samples per class → preview the XY slice → apply to the whole image (a job) →
 the probability map appears in the Probability maps panel and as a tracing
-layer. Paths tagged ``{background}`` mark background; without them it is
-sampled away from the paths.
+layer. Background is what the user paints on the slices
+(:mod:`.background_paint`) or traces and tags ``{background}``; without
+such marks it is sampled away from the paths.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import base64
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied
-from ...classify import predict_slice
+from ...classify import parse_class_weights, predict_slice
 from ...imaging.overlay import render_overlay_png
 from ...store import StoreError
 from ...store.models import list_models, load_model
 from ...tracing.layers import parse_scales
 from ..state import readable_store
+from . import background_paint
 from .jobs import submit_job
 
 MODEL = "classifier"
@@ -38,6 +40,7 @@ def layout():
                 ],
                 className="snt-row",
             ),
+            background_paint.controls(),
             html.Div(
                 [
                     html.Label(["scales (µm)", dcc.Input(id="classifier-scales", type="text", debounce=True,
@@ -46,6 +49,10 @@ def layout():
                                                    value=100, debounce=True, size="4")]),
                     html.Label(["depth", dcc.Input(id="classifier-depth", type="number", min=1, max=100, step=1,
                                                    placeholder="any", debounce=True, size="4")]),
+                    html.Label(["class weights", dcc.Input(id="classifier-weights", type="text", debounce=True,
+                                                           size="12", placeholder="balanced")],
+                               title="'balanced' (each class inversely to its samples), 'none', or "
+                                     "'class=weight, ...', e.g. 'background=0.5'", className="snt-field"),
                 ],
                 className="snt-row",
             ),
@@ -83,6 +90,8 @@ def counts_figure(model: dict | None) -> dict:
 
 
 def register(app) -> None:
+    background_paint.register(app)
+
     @app.callback(
         Output("classifier-message", "children"),
         Output("classifier-message", "className"),
@@ -93,18 +102,19 @@ def register(app) -> None:
         State("classifier-scales", "value"),
         State("classifier-trees", "value"),
         State("classifier-depth", "value"),
+        State("classifier-weights", "value"),
         State("display", "data"),
         State("project", "data"),
         State("jobs-submitted", "data"),
         prevent_initial_call=True,
     )
-    def _submit(train_clicks, apply_clicks, mode, scales, trees, depth, display, meta, submitted):
+    def _submit(train_clicks, apply_clicks, mode, scales, trees, depth, weights, display, meta, submitted):
         frame = int((display or {}).get("t") or 0)
         try:
             if ctx.triggered_id == "classifier-train":
                 params = {"name": MODEL, "mode": mode, "scales": parse_scales(scales),
                           "n_estimators": int(trees or 100), "max_depth": int(depth) if depth else None,
-                          "frame": frame}
+                          "class_weight": parse_class_weights(weights), "frame": frame}
                 submit_job(meta["id"], "train-classifier", params)
                 done = "Training from the traced paths: see Jobs."
             else:

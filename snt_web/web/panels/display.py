@@ -1,7 +1,8 @@
-"""Display panel: channel, time frame and contrast window.
+"""Display panel: channel, time frame, contrast window, paths shown or hidden on the slices.
 
-Writes the ``display`` store ``{c, t, lo, hi}`` (0-based channel and frame,
-window in raw intensity units) that the slice views put in their image URLs.
+Writes the ``display`` store ``{c, t, lo, hi, paths}`` (0-based channel and
+frame, window in raw intensity units, whether the slice views draw the paths)
+that the slice views read.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def layout():
                 ],
                 className="snt-row",
             ),
+            dcc.Checklist(id="display-paths", options=[{"label": "paths on the slices", "value": "on"}],
+                          value=["on"], inline=True),
             dcc.Store(id="display-window-key"),
         ],
         open=True,
@@ -90,8 +93,10 @@ def register(app) -> None:
         Input("display-frame", "value"),
         Input("display-lo", "value"),
         Input("display-hi", "value"),
+        Input("display-paths", "value"),
     )
-    def _display(channel, frame, lo, hi):
+    def _display(channel, frame, lo, hi, paths):
         if lo is None or hi is None:
             return no_update
-        return {"c": channel or 0, "t": frame or 0, "lo": lo, "hi": hi}
+        # Hiding the paths shows what is under them: a probability map, a faint branch.
+        return {"c": channel or 0, "t": frame or 0, "lo": lo, "hi": hi, "paths": "on" in (paths or [])}

@@ -9,7 +9,7 @@ colormap and opacity; ``assets/snt_web.js`` builds each slice's URL.
 
 from __future__ import annotations
 
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, Patch, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied
 from ...imaging.overlay import COLORMAPS
@@ -116,11 +116,19 @@ def register(app) -> None:
         Input("overlay-opacity", "value"),
         Input("overlay-cmap", "value"),
         Input("overlay-replace", "value"),
+        State("overlay", "data"),
         State("project", "data"),
     )
-    def _overlay(choice, opacity, cmap, replace, meta):
+    def _overlay(choice, opacity, cmap, replace, shown, meta):
         if not choice or not meta:
             return None
+        look = {"opacity": opacity, "cmap": cmap, "replace": "on" in (replace or [])}
+        if ctx.triggered_id != "overlay-map" and shown:
+            # Only the look changed: the map's contrast window stands.
+            patch = Patch()
+            for key, value in look.items():
+                patch[key] = value
+            return patch
         store = readable_store(meta["id"])
         name, _, k = choice.rpartition(":")
         found = next((m for m in maps.list_maps(store, meta["id"]) if m["name"] == name), None)
@@ -129,5 +137,5 @@ def register(app) -> None:
         lo, hi = auto_contrast(maps.map_volume(store, meta["id"], name, int(k)), OVERLAY_PERCENTILES)
         return {
             "url": f"/map/{meta['id']}/{maps.map_file_id(found)}/{int(k)}",
-            "lo": round(lo, 6), "hi": round(hi, 6), "opacity": opacity, "cmap": cmap, "replace": "on" in (replace or []),
+            "lo": round(lo, 6), "hi": round(hi, 6), **look,
         }

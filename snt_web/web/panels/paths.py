@@ -17,6 +17,7 @@ from ...store import StaleVersionError, StoreError
 from ...store.commands import edit_tree
 from ..auth import current_user
 from ..state import project_meta, readable_store
+from . import fit
 
 _TYPE_IDS = {name: code for code, name in SWC_TYPES.items()}
 
@@ -91,6 +92,7 @@ def layout():
                 ],
                 className="snt-row",
             ),
+            fit.controls(),
             html.Div(id="paths-message", className="snt-message", role="status"),
         ],
         open=True,
@@ -105,26 +107,28 @@ def register(app) -> None:
         Output("path-summary", "children"),
         Input("project", "data"),
         Input("share", "data"),
-        State("path-table", "selectedRows"),
     )
-    def _rows(meta, share, selected):
-        """Rows for the current version; the selection survives other users' edits.
+    def _rows(meta, share):
+        """Rows for the current version; a share link, when it is opened, selects its path.
 
-        A share link, when it is opened, selects its path instead.
+        Otherwise the selection is the grid's own: rows keep their ids
+        (``getRowId``), so the grid keeps them selected across new versions,
+        and a selection made while this callback is in flight is not
+        overwritten by the one it started with.
         """
         if not meta:
             return [], [], ""
         tree = readable_store(meta["id"]).reconstruction(meta["id"])
         rows = path_rows(tree)
-        if "share.data" in ctx.triggered_prop_ids:
-            wanted = {(share or {}).get("path")}
-        else:
-            wanted = {row["id"] for row in selected or ()}
         units = tree.units or "µm"
         summary = f"{len(tree.roots())} trees, {tree.n_nodes} nodes, {tree.total_length:.1f} {units}"
-        return rows, [row for row in rows if row["id"] in wanted], summary
+        if "share.data" in ctx.triggered_prop_ids:
+            wanted = (share or {}).get("path")
+            return rows, [row for row in rows if row["id"] == wanted], summary
+        return rows, no_update, summary
 
     _register_edits(app)
+    fit.register(app)
 
 
 def _property_change(row_change: dict) -> dict:

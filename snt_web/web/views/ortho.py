@@ -181,9 +181,9 @@ def register(app, views: list[OrthoView]) -> None:
     )
     for view in views:
         app.clientside_callback(
-            "function (base, cursor, display, lines, trace, overlay, meta) {"
+            "function (base, cursor, display, lines, trace, overlay, seeds, meta) {"
             " return window.dash_clientside.snt_web.sliceFigure("
-            f"base, cursor, display, lines, trace, overlay, meta, '{view.plane}'); }}",
+            f"base, cursor, display, lines, trace, overlay, meta, '{view.plane}', seeds); }}",
             Output(view.id, "figure"),
             Output(f"{view.id}-readout", "children"),
             Input(f"{view.id}-base", "data"),
@@ -192,5 +192,6 @@ def register(app, views: list[OrthoView]) -> None:
             Input("path-lines", "data"),
             Input("trace", "data"),
             Input("overlay", "data"),
+            Input("seeds-marks", "data"),
             State("project", "data"),
         )

@@ -10,23 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...model import SWC_TYPES, Tree
+from ...model.fitted import drawn_nodes
 
 #: Colours for paths without their own colour (Okabe-Ito, colour-blind safe).
 PALETTE = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999"]
 TYPE_COLORS = dict(enumerate(["#bbbbbb", "#ffffff", "#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377"]))
 SELECTED_COLOR = "#ffffff"
-
-
-def polyline(tree: Tree, path) -> np.ndarray:
-    """A path's nodes, preceded by its branch node on the parent so the arbor draws connected."""
-    if path.parent_id is None:
-        return path.points
-    try:
-        parent = tree.path(path.parent_id)
-    except KeyError:
-        return path.points
-    idx = path.branch_index if path.branch_index is not None else len(parent) - 1
-    return np.vstack([parent.points[min(max(idx, 0), len(parent) - 1)], path.points])
 
 
 def line_groups(tree: Tree, color_by: str = "path", selected=()) -> list[dict]:
@@ -45,7 +34,9 @@ def line_groups(tree: Tree, color_by: str = "path", selected=()) -> list[dict]:
     list of dict
         ``color``, ``width``, ``selected`` and physical ``x``, ``y``, ``z``
         lists (None between paths: Plotly's line break) with a hover ``text``
-        per point. Fitted copies are left out: they stand for their original.
+        per point; where any path of the group has radii, ``r``: physical
+        node radii (None for nodes without). Fitted copies are left out: they
+        stand for their original, drawn with their nodes when it uses them.
     """
     groups: dict[tuple[str, int], list] = {}
     selected = set(selected)
@@ -59,24 +50,27 @@ def line_groups(tree: Tree, color_by: str = "path", selected=()) -> list[dict]:
         groups.setdefault(key, []).append(path)
     out = []
     for (color, width), paths in groups.items():
-        xyz, text = [], []
+        xyz, text, radii = [], [], []
         for path in paths:
-            pts = polyline(tree, path)
+            pts, r = drawn_nodes(tree, path)
             xyz.append(np.vstack([pts, [np.nan] * 3]))
+            radii.append(np.append(np.full(len(pts), np.nan) if r is None else r, np.nan))
             label = f"{path.id}: {path.name} ({SWC_TYPES.get(path.swc_type, '?')})"
             text += [label] * (len(pts) + 1)
         pts = np.concatenate(xyz)
-        out.append(
-            {
-                "color": color,
-                "width": width,
-                "selected": color == SELECTED_COLOR and width == 6,
-                "x": _nullable(pts[:, 0]),
-                "y": _nullable(pts[:, 1]),
-                "z": _nullable(pts[:, 2]),
-                "text": text,
-            }
-        )
+        group = {
+            "color": color,
+            "width": width,
+            "selected": color == SELECTED_COLOR and width == 6,
+            "x": _nullable(pts[:, 0]),
+            "y": _nullable(pts[:, 1]),
+            "z": _nullable(pts[:, 2]),
+            "text": text,
+        }
+        radii = np.concatenate(radii)
+        if np.isfinite(radii).any():
+            group["r"] = _nullable(np.where(radii > 0, radii, np.nan))
+        out.append(group)
     return out
 
 

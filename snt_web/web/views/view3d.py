@@ -136,11 +136,13 @@ def register(app) -> None:
         return {**base_figure(meta, mesh), "key": key}
 
     app.clientside_callback(
-        "window.dash_clientside.snt_web.figure3d",
+        "function (base, lines, cursor, trace, seeds, meta) {"
+        " return window.dash_clientside.snt_web.figure3d(base, lines, cursor, trace, meta, seeds); }",
         Output("view-3d", "figure"),
         Input("view-3d-base", "data"),
         Input("path-lines", "data"),
         Input("cursor", "data"),
         Input("trace", "data"),
+        Input("seeds-marks", "data"),
         State("project", "data"),
     )

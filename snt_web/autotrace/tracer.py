@@ -1,0 +1,385 @@
+"""``autotrace``: whole neurons from an image, APP2/GWDT-style, with seeds in SNT's three roles.
+
+Per run: threshold, one gray-weighted distance transform (waypoint bias
+applied), then per root fast marching, pruning (score map, dark leaves and
+segments, hierarchical) or, for tips, the union of routes to them, radii,
+smoothing and resampling, and the cell's paths. Memory: the image, the
+distance transform (4 bytes a voxel), fast marching's arrays (9), a coverage
+mask (1) and, for several cells, the territory (2): 16 bytes a voxel besides
+the image; everything else grows with the nodes reached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model import Path, Tree
+from .cells import claim, detect_somas, territory_reach
+from .marching import MarchArrays, gray_weighted_distance, march
+from .paths import decompose, resample, smooth
+from .pruning import hierarchical_prune, prune_leaves, prune_terminal_segments
+from .radius import node_radii
+from .scoring import adaptive_threshold, node_scores, score_scales
+from .threshold import auto_threshold
+
+__all__ = ["ROLES", "AutotraceSettings", "AutotraceResult", "autotrace"]
+
+#: How seeds are used: one tree per ``root``; ``tip`` endpoints of one cell; ``waypoint`` soft attractors.
+ROLES = ("root", "tip", "waypoint")
+#: A detected soma's radius is at least this fraction of the largest detected one's.
+SOMA_RADIUS_FRACTION = 0.6
+
+
+@dataclass(frozen=True)
+class AutotraceSettings:
+    """The tracer's parameters, SNT's defaults.
+
+    Attributes
+    ----------
+    threshold : float, optional
+        Background grey level; :func:`~.threshold.auto_threshold` when None.
+    connectivity : {6, 18, 26}
+        Fast marching's neighbourhood (SNT's "Medium", 18).
+    max_gap : int
+        Dark voxels bridged in a straight line (3).
+    min_branch_intensity_length : float
+        Smallest intensity length (sum of ``I / Imax``) of a branch (5.0).
+    sr_ratio : float
+        Branch sensitivity: signal over redundant grey levels a branch needs (0.3).
+    overlap : float
+        Covered fraction of a node's sphere that makes it redundant (0.1).
+    score_threshold : float
+        Score at or below which (radius-adapted) a node is low (0).
+    smoothing : int
+        Moving-average window along paths, nodes (5).
+    resample_voxels : float
+        Node spacing of the result, finest voxels (2).
+    waypoint_strength : float
+        Scales each waypoint's confidence into its bias (0.9).
+    bias_radius_voxels : float
+        Radius of a waypoint's biased sphere, voxels (2).
+    territory_fraction : float
+        A cell reaches this fraction of the distance to the nearest other
+        soma (0.5; negative: unlimited).
+    exclusion_voxels : int
+        Buffer around a traced cell's voxels closed to the next cells (5).
+    min_soma_distance_voxels : float
+        Smallest distance between detected somas, finest voxels (25).
+    min_paths_per_cell : int
+        With several cells, a cell with fewer paths is dropped as no
+        neuron (2).
+    snap_voxels : int
+        Seeds move to the strongest foreground voxel within this many voxels (2).
+    """
+
+    threshold: float | None = None
+    connectivity: int = 18
+    max_gap: int = 3
+    min_branch_intensity_length: float = 5.0
+    sr_ratio: float = 0.3
+    overlap: float = 0.1
+    score_threshold: float = 0.0
+    smoothing: int = 5
+    resample_voxels: float = 2.0
+    waypoint_strength: float = 0.9
+    bias_radius_voxels: float = 2.0
+    territory_fraction: float = 0.5
+    exclusion_voxels: int = 5
+    min_soma_distance_voxels: float = 25.0
+    min_paths_per_cell: int = 2
+    snap_voxels: int = 2
+
+
+@dataclass
+class AutotraceResult:
+    """What :func:`autotrace` found.
+
+    Attributes
+    ----------
+    tree : Tree
+        One arbor per cell, physical coordinates (``units``), paths named
+        ``Cell <k>`` and tagged with the source.
+    threshold : float
+    roots_zyx : ndarray of int (n, 3)
+        Root voxel of each traced cell, in tracing order.
+    territory : ndarray of int16 (z, y, x) or None
+        For several cells: ``k`` where cell ``k`` claimed a voxel, ``-k`` in
+        its exclusion buffer, 0 elsewhere.
+    warnings : list of str
+        Seeds that could not be used, cells with no tree.
+    working_bytes : int
+        Volume-sized working memory allocated (the image not counted).
+    elapsed_s : float
+    """
+
+    tree: Tree
+    threshold: float
+    roots_zyx: np.ndarray
+    territory: np.ndarray | None
+    warnings: list[str] = field(default_factory=list)
+    working_bytes: int = 0
+    elapsed_s: float = 0.0
+
+
+def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str = "root", multi_cell: bool = False,
+              score_map="tubeness", settings: AutotraceSettings = AutotraceSettings(), units: str = "µm",
+              source: str = "autotrace", channel: int = 1, frame: int = 1,
+              progress: Callable[[float, str], None] | None = None) -> AutotraceResult:
+    """Trace whole neurons in ``volume``.
+
+    Parameters
+    ----------
+    volume : ndarray (z, y, x)
+        The image or a secondary layer (a probability map), bright neurites.
+    spacing_zyx : sequence of 3 float
+        Voxel size, array order, in ``units``.
+    seeds_xyz : array_like (n, 3), optional
+        Seeds, physical x, y, z.
+    confidence : array_like (n,), optional
+        Seed confidences in [0, 1] (1 when omitted): the order in which roots
+        are traced (most confident first) and each waypoint's bias.
+    role : {'root', 'tip', 'waypoint'}
+        ``root``: one tree per seed. ``tip``: one cell from the detected
+        soma, the union of its routes to the seeds, unpruned. ``waypoint``:
+        one cell from the detected soma, its routes pulled towards the seeds
+        (distance transform raised by ``a (max - gwdt)``, ``a = confidence x
+        strength``, within the bias radius) and those routes never pruned.
+    multi_cell : bool
+        Several cells that must not overlap: roots are the seeds (role
+        ``root``) or the detected somas; each cell's reach is limited and
+        what it claims is closed to the next.
+    score_map : {'tubeness', 'frangi'}, ndarray or None
+        Filter (of ``volume``) or map of the same shape whose values score
+        nodes; None: no score filtering.
+    settings : AutotraceSettings
+    units : str
+    source : str
+        Tag added to every path's name, ``{source}``.
+    channel, frame : int
+        1-based, recorded on the paths.
+    progress : callable, optional
+        ``progress(percent, message)``.
+
+    Returns
+    -------
+    AutotraceResult
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, or nothing above the threshold.
+    """
+    began = time.perf_counter()
+    report = progress or (lambda percent, message: None)
+    volume = np.asarray(volume)
+    if volume.ndim != 3:
+        raise ValueError(f"volume must be 3D (z, y, x), got shape {volume.shape}")
+    spacing = np.asarray(spacing_zyx, dtype=float)
+    if spacing.shape != (3,) or not np.all(spacing > 0):
+        raise ValueError(f"spacing must be three positive numbers, got {spacing_zyx}")
+    if role not in ROLES:
+        raise ValueError(f"seed role must be one of {', '.join(ROLES)}, got {role!r}")
+    if "{" in source or "}" in source:
+        raise ValueError(f"source {source!r} cannot hold braces")
+    seeds, weights = _seeds(seeds_xyz, confidence)
+    if role != "root" and seeds is None:
+        raise ValueError(f"role {role!r} needs seeds")
+    warnings: list[str] = []
+
+    threshold = auto_threshold(volume) if settings.threshold is None else float(settings.threshold)
+    report(2, f"threshold {threshold:g}")
+    gwdt = gray_weighted_distance(volume, threshold, settings.connectivity)
+    max_gwdt = float(gwdt.max())
+    if max_gwdt <= 0:
+        raise ValueError(f"nothing in the image is above the threshold {threshold:g}")
+    report(20, "distance transform done")
+
+    seed_voxels = numbers = None
+    if seeds is not None:
+        seed_voxels, inside = _seed_voxels(seeds, spacing, volume.shape)
+        for k in np.flatnonzero(~inside):
+            warnings.append(f"seed {k + 1} ({', '.join(f'{v:g}' for v in seeds[k])}) lies outside the image")
+        seed_voxels = np.array([_snap(gwdt, v, settings.snap_voxels) for v in seed_voxels]).reshape(-1, 3)
+        weights, numbers = weights[inside], np.flatnonzero(inside) + 1  # 1-based, as the user listed them
+    if role == "root" and seed_voxels is not None:
+        roots = seed_voxels[np.argsort(-weights, kind="stable")]
+    else:
+        roots = _somas(volume, gwdt, spacing, threshold, multi_cell, settings)
+    if role == "waypoint":
+        _bias(gwdt, max_gwdt, seed_voxels, np.clip(weights * settings.waypoint_strength, 0, 1),
+              settings.bias_radius_voxels)
+    targets = seed_voxels if role in ("tip", "waypoint") else None
+
+    arrays = MarchArrays(volume.shape)
+    covered = np.zeros(volume.shape, dtype=np.uint8)
+    territory = np.zeros(volume.shape, dtype=np.int16) if multi_cell else None
+    working = gwdt.nbytes + arrays.nbytes + covered.nbytes + (territory.nbytes if multi_cell else 0)
+    reach = territory_reach(roots, spacing, settings.territory_fraction) if multi_cell else np.full(len(roots), np.inf)
+    imax = float(volume.max())
+    paths: list[Path] = []
+    reached_any = np.zeros(0 if targets is None else len(targets), dtype=bool)
+    for k, root in enumerate(roots, 1):
+        report(20 + 78 * (k - 1) / len(roots), f"tracing cell {k} of {len(roots)}")
+        settled, touched = march(gwdt, max_gwdt, root, spacing, arrays, threshold=threshold,
+                                 connectivity=settings.connectivity, max_gap=settings.max_gap, territory=territory,
+                                 reach=float(reach[k - 1]))
+        nodes = np.stack(np.unravel_index(settled, volume.shape), axis=1)
+        parent = _parent_nodes(settled, arrays.parent[settled])
+        chains = None
+        if targets is not None:
+            reached = arrays.state[_flat(targets, volume.shape)] == 2
+            reached_any |= reached
+            chains = _chains(parent, _node_of(settled, _flat(targets[reached], volume.shape)))
+        radii = node_radii(volume, nodes, spacing, threshold)
+        if role == "tip":
+            keep = chains
+        else:
+            keep = _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, chains, covered,
+                           settings)
+            # Cleared where this cell can have painted (its nodes' box grown
+            # by the largest sphere), not whole: there may be thousands of cells.
+            reach_voxels = np.ceil(radii.max() / spacing).astype(np.int64) + 1
+            lo, hi = np.maximum(nodes.min(0) - reach_voxels, 0), nodes.max(0) + reach_voxels + 1
+            covered[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = 0
+        arrays.reset(touched)
+        kept = np.flatnonzero(keep)
+        if len(kept) < 2:
+            warnings.append(f"cell {k}: nothing traced from the root at voxel {tuple(root.tolist())}")
+            continue
+        cell = _cell_paths(nodes[kept], radii[kept], _parent_nodes(kept, parent[kept]), spacing,
+                           settings, k, len(paths), source, channel, frame)
+        if territory is not None:
+            if len(cell) < settings.min_paths_per_cell:
+                warnings.append(f"cell {k}: {len(cell)} path(s) from the root at voxel {tuple(root.tolist())}, "
+                                f"fewer than {settings.min_paths_per_cell}: dropped")
+                continue
+            claim(territory, k, nodes[kept], radii[kept, None] / spacing, settings.exclusion_voxels)
+        paths.extend(cell)
+    for j in np.flatnonzero(~reached_any):
+        warnings.append(f"{role} seed {numbers[j]} is not reached from any root")
+    tree = Tree(paths, spacing_xyz=tuple(float(s) for s in spacing[::-1]), units=units)
+    return AutotraceResult(tree, threshold, np.asarray(roots, dtype=np.int64).reshape(-1, 3), territory, warnings,
+                           working, time.perf_counter() - began)
+
+
+def _somas(volume, gwdt, spacing, threshold, multi_cell, settings) -> np.ndarray:
+    """Root voxels when no seed is a root: every soma detected, or the strongest one."""
+    if not multi_cell:
+        return np.array([np.unravel_index(int(np.argmax(gwdt)), gwdt.shape)], dtype=np.int64)
+    roots = detect_somas(gwdt, spacing, settings.min_soma_distance_voxels * spacing.min())
+    # A thick dendrite near a soma can be as deep in the distance transform
+    # (which counts voxel steps, few along a coarse z); its radius gives it away.
+    radii = node_radii(volume, roots, spacing, threshold)
+    return roots[radii >= SOMA_RADIUS_FRACTION * radii.max()]
+
+
+def _seeds(seeds_xyz, confidence):
+    if seeds_xyz is None:
+        return None, None
+    seeds = np.asarray(seeds_xyz, dtype=float).reshape(-1, 3) if len(seeds_xyz) else np.empty((0, 3))
+    if not len(seeds):
+        return None, None
+    weights = np.ones(len(seeds)) if confidence is None else np.asarray(confidence, dtype=float).reshape(-1)
+    if weights.shape != (len(seeds),):
+        raise ValueError(f"{len(weights)} confidences for {len(seeds)} seeds")
+    if not np.all(np.isfinite(seeds)) or not np.all((weights >= 0) & (weights <= 1)):
+        raise ValueError("seed coordinates must be finite and confidences within [0, 1]")
+    return seeds, weights
+
+
+def _seed_voxels(seeds, spacing, shape):
+    """Nearest voxel (z, y, x) of each seed, and which seeds lie inside the image."""
+    voxels = np.rint(seeds[:, ::-1] / spacing).astype(np.int64)
+    inside = np.all((voxels >= 0) & (voxels < np.asarray(shape)), axis=1)
+    return voxels[inside], inside
+
+
+def _snap(gwdt, voxel, radius: int) -> np.ndarray:
+    """The voxel of largest distance transform within ``radius`` voxels (a box); ``voxel`` if all is background."""
+    lo = np.maximum(voxel - radius, 0)
+    hi = np.minimum(voxel + radius + 1, gwdt.shape)
+    box = gwdt[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
+    if box.max() <= 0:
+        return voxel
+    return lo + np.array(np.unravel_index(int(np.argmax(box)), box.shape))
+
+
+def _bias(gwdt, max_gwdt, voxels, amounts, radius: float) -> None:
+    """SNT's waypoint bias, in place: ``gwdt + a (max - gwdt)`` on the foreground within ``radius`` voxels."""
+    reach = int(np.floor(radius))
+    grid = np.stack(np.meshgrid(*[np.arange(-reach, reach + 1)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    grid = grid[(grid ** 2).sum(1) <= radius ** 2]
+    for voxel, amount in zip(voxels, amounts):
+        points = voxel + grid
+        points = points[np.all((points >= 0) & (points < gwdt.shape), axis=1)]
+        index = tuple(points.T)
+        values = gwdt[index]
+        gwdt[index] = np.where(values > 0, values + amount * (max_gwdt - values), values)
+
+
+def _flat(voxels, shape) -> np.ndarray:
+    return np.ravel_multi_index(tuple(np.asarray(voxels).reshape(-1, 3).T), shape)
+
+
+def _node_of(numbers, wanted) -> np.ndarray:
+    """Positions in ``numbers`` (distinct) of the values ``wanted``, which must all be there."""
+    order = np.argsort(numbers, kind="stable")
+    position = order[np.searchsorted(numbers[order], wanted).clip(0, len(numbers) - 1)]
+    if np.any(numbers[position] != wanted):
+        raise ValueError("a node's parent is not among the nodes")
+    return position
+
+
+def _parent_nodes(numbers, parents) -> np.ndarray:
+    """Positions in ``numbers`` of each node's parent number; -1 for the root (parent -1).
+
+    Pruning removes leaves or whole branches only, so every other parent is there.
+    """
+    out = np.full(len(parents), -1, dtype=np.int64)
+    has = parents >= 0
+    out[has] = _node_of(numbers, parents[has])
+    return out
+
+
+def _chains(parent, ends) -> np.ndarray:
+    """Nodes on the routes from the root to each of ``ends``."""
+    on = np.zeros(len(parent), dtype=bool)
+    for node in ends:
+        while node >= 0 and not on[node]:
+            on[node] = True
+            node = parent[node]
+    return on
+
+
+def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, protected, covered, settings):
+    """Which nodes survive score, dark and hierarchical pruning."""
+    protected = np.zeros(len(parent), dtype=bool) if protected is None else protected
+    intensity = volume[tuple(nodes.T)].astype(np.float64)
+    dark = intensity <= threshold
+    low = np.zeros(len(parent), dtype=bool)
+    if score_map is not None:
+        scores = node_scores(volume, nodes, spacing, score_map, score_scales(radii))
+        low = scores <= adaptive_threshold(settings.score_threshold, radii / spacing.min())
+    alive = prune_leaves(parent, np.ones(len(parent), dtype=bool), dark | low, protected)
+    alive = prune_terminal_segments(parent, alive, dark, low, protected)
+    return hierarchical_prune(parent, alive, intensity, nodes, radii[:, None] / spacing, protected, covered,
+                              imax=imax, min_length=settings.min_branch_intensity_length, overlap=settings.overlap,
+                              sr_ratio=settings.sr_ratio)
+
+
+def _cell_paths(nodes, radii, parent, spacing, settings, cell, first_id, source, channel, frame) -> list[Path]:
+    points = nodes[:, ::-1] * spacing[::-1]
+    pieces = decompose(points, radii, parent)
+    pieces = resample(smooth(pieces, settings.smoothing), settings.resample_voxels * spacing.min())
+    out = []
+    for j, piece in enumerate(pieces):
+        name = f"Cell {cell}" if piece.parent is None else f"Cell {cell} branch {j}"
+        out.append(Path(first_id + j, piece.points, radii=piece.radii, name=f"{name} {{{source}}}",
+                        channel=channel, frame=frame,
+                        parent_id=None if piece.parent is None else first_id + piece.parent,
+                        branch_index=piece.branch_index))
+    return out

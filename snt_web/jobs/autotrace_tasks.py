@@ -1,0 +1,80 @@
+"""The autotracer as a job: trace the project's image (or a layer of it) and add the cells as new paths."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autotrace import ROLES, autotrace
+from ..model.graft import path_records
+from ..store.commands import edit_tree
+from ..store.layers import MAP_PREFIX, project_layer
+from ..store.records import StoreError
+from .tasks import task
+
+
+def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """``(xyz, confidence)`` from ``[[x, y, z, confidence], ...]`` (confidence optional, 1)."""
+    if seeds is None:
+        return None, None
+    rows = [list(row) for row in seeds] if isinstance(seeds, list) else None
+    if rows is None or any(len(row) not in (3, 4) for row in rows):
+        raise ValueError("seeds must be a list of [x, y, z] or [x, y, z, confidence] (µm)")
+    table = np.array([row + [1.0] * (4 - len(row)) for row in rows], dtype=float).reshape(-1, 4)
+    return table[:, :3], table[:, 3]
+
+
+@task("autotrace")
+def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "tubeness",
+                   multi_cell: bool = False, channel: int = 0, frame: int = 0) -> dict:
+    """Autotrace the project's image and add one arbor per cell to the reconstruction (one undoable edit).
+
+    Parameters
+    ----------
+    context : JobContext
+    seeds : list of [x, y, z, confidence], optional
+        Physical (µm) seed positions; None: detect the soma(s).
+    role : {'root', 'tip', 'waypoint'}
+    layer : str
+        What is traced: ``raw`` (the image), a filtered layer (``tubeness``,
+        ``frangi``, ``gaussian``) or a probability map class ``map:<name>:<k>``.
+    score_map : {'tubeness', 'frangi'} or ``map:<name>:<k>`` or None
+        Branch scores: a filter of the traced volume, or a probability map.
+    multi_cell : bool
+        Cells with territory limits (see :func:`snt_web.autotrace.autotrace`).
+    channel, frame : int
+        0-based.
+
+    Returns
+    -------
+    dict
+        ``n_trees``, ``n_paths``, ``n_nodes``, ``path_ids`` (the new paths),
+        ``threshold``, ``warnings``, ``elapsed_s``.
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    xyz, confidence = _seed_table(seeds)
+    image = context.store.image(context.project_id)
+    if image is None:
+        raise StoreError(f"project {context.project_id!r} has no image to trace")
+    context.progress(0, f"loading layer {layer}")
+    volume = project_layer(context.store, context.project_id, layer, channel=channel, frame=frame)
+    scores = score_map
+    if score_map is not None and score_map.startswith(MAP_PREFIX):
+        scores = project_layer(context.store, context.project_id, score_map, channel=channel, frame=frame)
+    context.progress(5, "tracing")
+    result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=role,
+                       multi_cell=bool(multi_cell), score_map=scores, units=image.units, source=f"autotrace:{role}",
+                       channel=channel + 1, frame=frame + 1,
+                       progress=lambda percent, message: context.progress(5 + 0.9 * percent, message))
+    tree = result.tree
+    path_ids: list[int] = []
+    if len(tree.paths):
+        # The last chance to cancel: after this the project has changed.
+        context.progress(96, f"adding {len(tree.paths)} paths")
+        # No base version: the new arbors are added to whatever the
+        # reconstruction is by now, so edits made while this ran are kept.
+        record, first = edit_tree(context.store, context.project_id, context.user, "add_trees",
+                                  {"paths": path_records(tree)}, None)
+        path_ids = list(range(first, first + len(tree.paths)))
+    return {"n_trees": len(tree.roots()), "n_paths": len(tree.paths), "n_nodes": tree.n_nodes, "path_ids": path_ids,
+            "threshold": result.threshold, "warnings": result.warnings, "elapsed_s": round(result.elapsed_s, 3)}

@@ -1,0 +1,432 @@
+"""Seeds panel: import, filter, review and edit seeds; they are drawn on the slices and in 3D.
+
+The table pages, sorts and filters on the server (``page_action="custom"``), so
+a project with 50,000+ seeds sends one page of rows. The filter (confidence
+window, types, sources, marks) also decides which seeds the views draw
+(:mod:`..views.seed_marks`). Clicking a row moves the cursor to the seed;
+with "click adds a seed" on, a click on a slice adds one there. Every change
+(cell edit, delete, marks, bulk edit of the filtered rows, upload) is one
+command through :mod:`snt_web.store.seeds`: role-checked, in the history, and
+refused only if someone else changed the same seeds meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
+
+from ...auth.roles import PermissionDenied
+from ...curation import seed_review_warnings
+from ...io.errors import SNTWebIOError
+from ...io.tiff import read_image_bytes
+from ...seeds import MARKS, Seeds, read_seeds_csv, seeds_csv_text, seeds_from_label_image
+from ...store import StaleVersionError, StoreError
+from ...store.curation import add_warnings
+from ...store.seeds import add_seeds, delete_seeds, load_seeds, mark_seeds, update_seeds
+from ..auth import current_user
+from ..state import project_meta, readable_store
+from ..views.seed_marks import COLOR_MODES, seed_marks
+from .files import decode_upload
+from .jobs import submit_job
+
+PAGE_SIZE = 12
+#: Roles the autotracer gives seeds (``autotrace`` job).
+ROLES = ("root", "tip", "waypoint")
+#: Seeds one autotrace job takes at most: each root is a tree to trace.
+MAX_AUTOTRACE_SEEDS = 5_000
+#: Table columns: (id, header, editable, numeric).
+COLUMNS = (("id", "id", False, True), ("x", "x", True, True), ("y", "y", True, True), ("z", "z", True, True),
+           ("confidence", "conf.", True, True), ("radius", "radius", True, True), ("type", "type", True, False),
+           ("source", "source", True, False), ("mark", "mark", False, False))
+BULK_COLUMNS = ("confidence", "radius", "type", "source", "channel", "frame", "mark")
+#: Plane axes (horizontal, vertical, normal), as in :mod:`..views.ortho`.
+_AXES = {"xy": ("x", "y", "z"), "xz": ("x", "z", "y"), "zy": ("z", "y", "x")}
+_ARRAY_AXIS = {"z": 0, "y": 1, "x": 2}
+_MARKED = {"accept": "accepted", "reject": "rejected", "none": "unmarked"}
+
+
+def visible_mask(seeds: Seeds, confidence, types, sources, marks) -> np.ndarray:
+    """The panel's filter: a confidence window and, where any are chosen, types, sources and marks."""
+    lo, hi = confidence or (0.0, 1.0)
+    return seeds.filter_mask((lo, hi), types=types or None, sources=sources or None, marks=marks or None)
+
+
+def table_page(seeds: Seeds, sort_by, page: int, size: int) -> list[dict]:
+    """Rows ``page * size`` to ``(page + 1) * size`` of ``seeds`` sorted by ``sort_by`` (DataTable's)."""
+    order = np.arange(len(seeds))
+    if sort_by:
+        column, descending = sort_by[0]["column_id"], sort_by[0]["direction"] == "desc"
+        values = seeds.xyz[:, "xyz".index(column)] if column in ("x", "y", "z") else getattr(seeds, column)
+        order = np.argsort(values.astype(str) if values.dtype == object else values, kind="stable")
+        if descending:
+            order = order[::-1]
+    rows = seeds.take(order[page * size:(page + 1) * size]).to_records()
+    for row in rows:
+        for key in ("x", "y", "z", "confidence", "radius"):
+            row[key] = round(row[key], 3)
+    return rows
+
+
+def seed_at_click(click: dict, cursor: dict, meta: dict) -> list[float]:
+    """Physical ``[x, y, z]`` of a click on a slice view: its plane position and the plane's depth."""
+    h, v, normal = _AXES[click["plane"]]
+    xyz = {h: float(click["h"]), v: float(click["v"]), normal: cursor[normal] * meta["spacing"][_ARRAY_AXIS[normal]]}
+    return [xyz["x"], xyz["y"], xyz["z"]]
+
+
+def layout(upload_limit_bytes: int):
+    columns = [{"id": c, "name": name, "editable": editable, **({"type": "numeric"} if numeric else {})}
+               for c, name, editable, numeric in COLUMNS]
+    dark = {"backgroundColor": "#1b1b1b", "color": "#ddd", "border": "1px solid #333", "fontSize": 11,
+            "padding": "1px 4px", "maxWidth": 90, "overflow": "hidden", "textOverflow": "ellipsis"}
+    return html.Details(
+        [
+            html.Summary(["Seeds ", html.Span(id="seeds-summary", className="snt-hint")]),
+            dcc.Upload(id="seeds-upload", className="snt-upload", max_size=upload_limit_bytes,
+                       children=html.Div(["Drop or ", html.A("choose"), " a seeds CSV or a labels image (.tif)"])),
+            html.Div([
+                dcc.RadioItems(id="seeds-units", inline=True, value="physical",
+                               options=[{"label": "physical units", "value": "physical"},
+                                        {"label": "voxel indices", "value": "voxel"}]),
+                dcc.Checklist(id="seeds-replace", options=[{"label": "replace existing", "value": "on"}], value=[]),
+            ], className="snt-row"),
+            html.Label(["confidence", dcc.RangeSlider(id="seeds-confidence", min=0, max=1, step=0.01, value=[0, 1],
+                                                      marks=None, tooltip={"placement": "bottom"})],
+                       className="snt-field"),
+            html.Div([
+                dcc.Dropdown(id="seeds-types", multi=True, placeholder="any type"),
+                dcc.Dropdown(id="seeds-sources", multi=True, placeholder="any source"),
+                dcc.Dropdown(id="seeds-mark-filter", multi=True, placeholder="any mark", options=list(MARKS)),
+            ], className="snt-row"),
+            html.Div([
+                html.Label(["colour", dcc.Dropdown(id="seeds-color", options=list(COLOR_MODES), value="confidence",
+                                                   clearable=False)], className="snt-field"),
+                dcc.Checklist(id="seeds-add-mode", options=[{"label": "click adds a seed", "value": "on"}], value=[]),
+            ], className="snt-row"),
+            dash_table.DataTable(
+                id="seeds-table", columns=columns, data=[], page_action="custom", page_current=0,
+                page_size=PAGE_SIZE, page_count=1, sort_action="custom", sort_mode="single", sort_by=[],
+                editable=True, row_selectable="multi", selected_row_ids=[], style_cell=dark,
+                style_header={**dark, "backgroundColor": "#262626", "fontWeight": "bold"},
+                style_data_conditional=[{"if": {"state": "active"}, "backgroundColor": "#2c3550",
+                                         "border": "1px solid #7c9cff"}],
+            ),
+            html.Div([
+                html.Button("Accept", id="seeds-accept", title="Mark the selected seeds accepted"),
+                html.Button("Reject", id="seeds-reject", title="Mark the selected seeds rejected"),
+                html.Button("Unmark", id="seeds-unmark", title="Clear the marks of the selected seeds"),
+                html.Button("Delete", id="seeds-delete", title="Delete the selected seeds"),
+                html.Button("Export CSV", id="seeds-export", title="Download the filtered seeds as a CSV"),
+            ], className="snt-row"),
+            html.Div([
+                dcc.Dropdown(id="seeds-bulk-column", options=list(BULK_COLUMNS), placeholder="column"),
+                dcc.Input(id="seeds-bulk-value", placeholder="value", debounce=True, style={"width": "90px"}),
+                html.Button("Set on all filtered", id="seeds-bulk", title="Set the column on every filtered seed"),
+            ], className="snt-row"),
+            html.Div([
+                dcc.Dropdown(id="seeds-role", options=[{"label": f"seeds as {r}s", "value": r} for r in ROLES],
+                             value="root", clearable=False, className="snt-narrow"),
+                dcc.Checklist(id="seeds-multi-cell", options=[{"label": "cells apart", "value": "on"}], value=[]),
+                html.Button("Autotrace from visible seeds", id="seeds-autotrace",
+                            title="Roots: one tree per seed; tips: one cell through them; waypoints: one cell "
+                                  "drawn to them"),
+            ], className="snt-row"),
+            html.Div([
+                dcc.Dropdown(id="seeds-review-severity", clearable=False, value="INFO", className="snt-narrow",
+                             options=[{"label": "as notes (INFO)", "value": "INFO"},
+                                      {"label": "as warnings", "value": "WARNING"},
+                                      {"label": "as errors", "value": "ERROR"}]),
+                html.Button("Send to curation", id="seeds-send-curation",
+                            title="The selected seeds (or, with none selected, the filtered ones) become 'Seed "
+                                  "Review' rows of the Curation Assistant, tagged to the paths near them"),
+            ], className="snt-row"),
+            html.Div(id="seeds-message", className="snt-message", role="status"),
+            dcc.Download(id="seeds-download"),
+            dcc.Store(id="seeds-marks"),
+            dcc.Store(id="seeds-click"),
+        ],
+        open=False,
+        className="snt-panel",
+    )
+
+
+_FILTERS = [Input("seeds-confidence", "value"), Input("seeds-types", "value"), Input("seeds-sources", "value"),
+            Input("seeds-mark-filter", "value")]
+_FILTER_STATES = [State(i.component_id, i.component_property) for i in _FILTERS]
+
+
+def _project_seeds(meta, confidence, types, sources, marks) -> tuple[Seeds, Seeds]:
+    """The project's seeds (the current user may view them), and those the panel's filter passes."""
+    seeds = load_seeds(readable_store(meta["id"]), meta["id"])
+    return seeds, seeds.take(visible_mask(seeds, confidence, types, sources, marks))
+
+
+def register(app) -> None:
+    @app.callback(
+        Output("seeds-table", "data"),
+        Output("seeds-table", "page_count"),
+        Output("seeds-table", "page_current"),
+        Output("seeds-summary", "children"),
+        Output("seeds-types", "options"),
+        Output("seeds-sources", "options"),
+        Output("seeds-table", "selected_row_ids"),
+        Output("seeds-table", "selected_rows"),
+        Input("project", "data"),
+        *_FILTERS,
+        Input("seeds-table", "page_current"),
+        Input("seeds-table", "sort_by"),
+        State("seeds-table", "selected_row_ids"),
+    )
+    def _page(meta, confidence, types, sources, marks, page, sort_by, selected):
+        """One page of the filtered, sorted seeds; a new filter starts at the first page.
+
+        The selection (ids, which may span pages) keeps the seeds that still
+        exist; the ticks on the page (row positions) follow it.
+        """
+        if not meta:
+            return [], 1, 0, "", [], [], [], []
+        seeds, shown = _project_seeds(meta, confidence, types, sources, marks)
+        pages = max(1, -(-len(shown) // PAGE_SIZE))
+        page = 0 if ctx.triggered_id in {i.component_id for i in _FILTERS} else min(page or 0, pages - 1)
+        summary = f"{len(shown)} of {len(seeds)} shown" if len(seeds) else "none"
+        existing = np.isin(np.asarray(selected or [], dtype=np.int64), seeds.id)
+        selected = [i for i, keep in zip(selected or [], existing.tolist()) if keep]
+        rows = table_page(shown, sort_by, page, PAGE_SIZE)
+        chosen = set(selected)
+        ticked = [k for k, row in enumerate(rows) if row["id"] in chosen]
+        return (rows, pages, page, summary, sorted(set(seeds.type.tolist())), sorted(set(seeds.source.tolist())),
+                selected, ticked)
+
+    @app.callback(Output("seeds-marks", "data"), Input("project", "data"), *_FILTERS, Input("seeds-color", "value"))
+    def _marks(meta, confidence, types, sources, marks, color_by):
+        """The seeds the views draw: the filtered ones (the most confident, past a cap)."""
+        if not meta:
+            return None
+        return seed_marks(_project_seeds(meta, confidence, types, sources, marks)[1], color_by)
+
+    @app.callback(
+        Output("cursor", "data", allow_duplicate=True),
+        Input("seeds-table", "active_cell"),
+        State("seeds-table", "data"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _go_to(cell, rows, meta):
+        """A click on a row moves the cursor (voxel indices) to its seed."""
+        if not cell or not meta or not meta.get("shape") or cell["row"] >= len(rows or ()):
+            return no_update
+        row = rows[cell["row"]]
+        cursor = {axis: int(np.clip(round(row[axis] / meta["spacing"][i]), 0, meta["shape"][i] - 1))
+                  for axis, i in _ARRAY_AXIS.items()}
+        return {**cursor, "key": f"{meta['id']}-{meta['image_revision']}"}
+
+    @app.callback(
+        Output("seeds-download", "data"),
+        Input("seeds-export", "n_clicks"),
+        *_FILTER_STATES,
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _export(_n, confidence, types, sources, marks, meta):
+        _, shown = _project_seeds(meta, confidence, types, sources, marks)
+        return {"content": seeds_csv_text(shown), "filename": f"{meta['id']}-seeds.csv", "type": "text/csv"}
+
+    _register_upload(app)
+    _register_edits(app)
+    _register_autotrace(app)
+    _register_review(app)
+
+
+def _register_upload(app) -> None:
+    @app.callback(
+        Output("project", "data", allow_duplicate=True),
+        Output("seeds-message", "children", allow_duplicate=True),
+        Output("seeds-message", "className", allow_duplicate=True),
+        Input("seeds-upload", "contents"),
+        State("seeds-upload", "filename"),
+        State("seeds-units", "value"),
+        State("seeds-replace", "value"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _upload(contents, filename, units, replace, meta):
+        """A CSV (SNT's columns) or a labels image; a file that cannot be read changes nothing."""
+        store = readable_store(meta["id"])
+        try:
+            data = decode_upload(contents, filename)
+            if filename.lower().endswith(".csv"):
+                read = read_seeds_csv(data, name=filename, units=units, spacing_xyz=_spacing_xyz(meta),
+                                      shape_zyx=meta.get("shape"))
+                seeds, report = read.seeds, read.report()
+            else:
+                seeds = _label_seeds(read_image_bytes(data, filename), filename, meta)
+                report = f"{len(seeds)} seeds from the labels"
+            add_seeds(store, meta["id"], current_user(), seeds, meta["version"], replace="on" in (replace or []),
+                      origin=filename)
+        except PermissionDenied as err:
+            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+        except (SNTWebIOError, StoreError, ValueError) as err:
+            return no_update, f"Could not load seeds: {err}. Nothing was changed.", "snt-message snt-error"
+        return project_meta(store, meta["id"]), f"{filename}: {report}.", "snt-message snt-ok"
+
+
+def _spacing_xyz(meta) -> tuple:
+    return tuple(meta["spacing"][::-1]) if meta.get("spacing") else (1.0, 1.0, 1.0)
+
+
+def _label_seeds(image, filename, meta) -> Seeds:
+    """One seed per label; an uncalibrated labels image is taken to be in the project image's grid."""
+    if meta.get("shape") and list(image.shape_zyx) != list(meta["shape"]):
+        raise ValueError(f"{filename}: the labels are z, y, x = {tuple(image.shape_zyx)} but the image is "
+                         f"{tuple(meta['shape'])}")
+    spacing = meta["spacing"] if np.allclose(image.spacing, 1.0) and meta.get("spacing") else image.spacing
+    return seeds_from_label_image(image.volume(), spacing, name=filename, channel=1, frame=1)
+
+
+def _edited_cells(rows, previous) -> list[tuple[int, str, object]]:
+    """``(seed id, column, new value)`` of each cell a user edited on the page."""
+    out = []
+    for row, before in zip(rows or (), previous or ()):
+        if row.get("id") != before.get("id"):  # a row of another page or sort order: not an edit
+            continue
+        for column, _, editable, _ in COLUMNS:
+            if editable and row.get(column) != before.get(column):
+                out.append((int(row["id"]), column, row.get(column)))
+    return out
+
+
+def _register_edits(app) -> None:
+    buttons = ("seeds-accept", "seeds-reject", "seeds-unmark", "seeds-delete", "seeds-bulk")
+
+    @app.callback(
+        Output("project", "data", allow_duplicate=True),
+        Output("seeds-message", "children", allow_duplicate=True),
+        Output("seeds-message", "className", allow_duplicate=True),
+        Input("seeds-table", "data_timestamp"),
+        *[Input(b, "n_clicks") for b in buttons],
+        Input("seeds-click", "data"),
+        State("seeds-table", "data"),
+        State("seeds-table", "data_previous"),
+        State("seeds-table", "selected_row_ids"),
+        State("seeds-bulk-column", "value"),
+        State("seeds-bulk-value", "value"),
+        *_FILTER_STATES,
+        State("seeds-add-mode", "value"),
+        State("cursor", "data"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _edit(_stamp, *args):
+        (rows, previous, selected, bulk_column, bulk_value, confidence, types, sources, marks, add_mode, cursor,
+         meta) = args[len(buttons) + 1:]
+        click = args[len(buttons)]
+        store = readable_store(meta["id"])
+        user, base, trigger = current_user(), meta["version"], ctx.triggered_id
+        try:
+            if trigger == "seeds-table":
+                cells = _edited_cells(rows, previous)
+                if not cells:
+                    return no_update, no_update, no_update
+                by_seed: dict[int, dict] = {}
+                for seed_id, column, value in cells:
+                    by_seed.setdefault(seed_id, {})[column] = value
+                for seed_id, changes in by_seed.items():
+                    update_seeds(store, meta["id"], user, [seed_id], changes, base)
+                done = f"Saved {len(cells)} change{'s' * (len(cells) > 1)}."
+            elif trigger == "seeds-click":
+                if "on" not in (add_mode or []) or not click or not cursor:
+                    return no_update, no_update, no_update
+                xyz = seed_at_click(click, cursor, meta)
+                add_seeds(store, meta["id"], user, Seeds.from_columns([xyz], source="user-added"), base)
+                done = "Added a seed at ({:.2f}, {:.2f}, {:.2f}).".format(*xyz)
+            elif trigger == "seeds-bulk":
+                if bulk_column not in BULK_COLUMNS or bulk_value in (None, ""):
+                    return no_update, "Choose a column and a value to set.", "snt-message snt-error"
+                ids = _project_seeds(meta, confidence, types, sources, marks)[1].id
+                if not len(ids):
+                    return no_update, "No seeds pass the filter.", "snt-message snt-error"
+                update_seeds(store, meta["id"], user, ids, {bulk_column: bulk_value}, base)
+                done = f"Set {bulk_column} = {bulk_value} on {len(ids)} seeds."
+            else:
+                if not selected:
+                    return no_update, "Select seeds in the table first.", "snt-message snt-error"
+                if trigger == "seeds-delete":
+                    delete_seeds(store, meta["id"], user, selected, base)
+                    done = f"Deleted {len(selected)} seed{'s' * (len(selected) > 1)}."
+                else:
+                    mark = {"seeds-accept": "accept", "seeds-reject": "reject", "seeds-unmark": "none"}[trigger]
+                    mark_seeds(store, meta["id"], user, selected, mark, base)
+                    done = f"Marked {len(selected)} seed{'s' * (len(selected) > 1)} {_MARKED[mark]}."
+        except PermissionDenied as err:
+            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+        except (StaleVersionError, StoreError) as err:
+            return project_meta(store, meta["id"]), f"{err}. Reloaded.", "snt-message snt-error"
+        return project_meta(store, meta["id"]), done, "snt-message snt-ok"
+
+
+def _register_review(app) -> None:
+    @app.callback(
+        Output("curation-refresh", "data", allow_duplicate=True),
+        Output("seeds-message", "children", allow_duplicate=True),
+        Output("seeds-message", "className", allow_duplicate=True),
+        Input("seeds-send-curation", "n_clicks"),
+        State("seeds-review-severity", "value"),
+        State("seeds-table", "selected_row_ids"),
+        *_FILTER_STATES,
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _send(_n, severity, selected, confidence, types, sources, marks, meta):
+        """Seeds as "Seed Review" warnings (SNT's "send to curation"), reviewable and kept like any other."""
+        seeds, shown = _project_seeds(meta, confidence, types, sources, marks)
+        chosen = seeds.take(np.isin(seeds.id, selected)) if selected else shown
+        if not len(chosen):
+            return no_update, "No seeds to send: select some or widen the filter.", "snt-message snt-error"
+        store = readable_store(meta["id"])
+        details = [", ".join(filter(None, (kind, source))) for kind, source in zip(chosen.type, chosen.source)]
+        warnings = seed_review_warnings(chosen.xyz, store.reconstruction(meta["id"]), severity,
+                                        confidences=chosen.confidence, labels=details)
+        try:
+            added = add_warnings(store, meta["id"], current_user(), warnings, source="seeds")
+        except (PermissionDenied, StoreError) as err:
+            return no_update, f"Not sent: {err}.", "snt-message snt-error"
+        return (time.time(), f"Sent {added} seed{'s' * (added != 1)} to the Curation Assistant as "
+                f"{severity} 'Seed Review' rows.", "snt-message snt-ok")
+
+
+def autotrace_params(seeds: Seeds, role: str, multi_cell: bool) -> dict:
+    """The ``autotrace`` job's parameters for ``seeds`` (physical x, y, z and confidence) in ``role``."""
+    table = np.column_stack([seeds.xyz, seeds.confidence]).round(6)
+    return {"seeds": table.tolist(), "role": role, "layer": "raw", "score_map": "tubeness",
+            "multi_cell": bool(multi_cell)}
+
+
+def _register_autotrace(app) -> None:
+    @app.callback(
+        Output("jobs-submitted", "data", allow_duplicate=True),
+        Output("seeds-message", "children", allow_duplicate=True),
+        Output("seeds-message", "className", allow_duplicate=True),
+        Input("seeds-autotrace", "n_clicks"),
+        State("seeds-role", "value"),
+        State("seeds-multi-cell", "value"),
+        *_FILTER_STATES,
+        State("jobs-submitted", "data"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _autotrace(_n, role, multi_cell, confidence, types, sources, marks, submitted, meta):
+        """Queue the autotracer on the seeds the filter shows; the new paths arrive when the job is done."""
+        _, shown = _project_seeds(meta, confidence, types, sources, marks)
+        if not len(shown):
+            return no_update, "No seeds pass the filter.", "snt-message snt-error"
+        if len(shown) > MAX_AUTOTRACE_SEEDS:
+            return no_update, (f"{len(shown)} seeds pass the filter; narrow it to {MAX_AUTOTRACE_SEEDS} or fewer "
+                               "(raise the confidence, pick types)."), "snt-message snt-error"
+        try:
+            submit_job(meta["id"], "autotrace", autotrace_params(shown, role, "on" in (multi_cell or [])))
+        except PermissionDenied as err:
+            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+        return ((submitted or 0) + 1, f"Autotracing from {len(shown)} seeds as {role}s as a job; the trees appear "
+                "in the path manager when it is done.", "snt-message snt-ok")

@@ -1,0 +1,133 @@
+"""The autotracer's parts: distance transform, fast marching and gaps, radii, pruning, paths, territory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage.graph import MCP
+
+from snt_web.autotrace.cells import claim, detect_somas
+from snt_web.autotrace.marching import MarchArrays, gray_weighted_distance, march
+from snt_web.autotrace.paths import decompose, resample, smooth
+from snt_web.autotrace.pruning import hierarchical_prune
+from snt_web.autotrace.radius import node_radii
+from snt_web.autotrace.threshold import auto_threshold
+from snt_web.synth import make_demo
+
+
+def test_gwdt_equals_least_sums_of_grey_levels_from_the_background():
+    image, _ = make_demo(1, shape_zyx=(16, 64, 64))
+    volume = image.volume(0, 0)
+    threshold = auto_threshold(volume)
+    ours = gray_weighted_distance(volume, threshold, connectivity=26)
+    # skimage's MCP: cost of a route = sum of the costs of the voxels on it;
+    # background voxels are free sources.
+    costs = np.where(volume > threshold, np.maximum(volume.astype(float), 1e-6), 0.0)
+    reference, _ = MCP(costs, fully_connected=True).find_costs(np.argwhere(volume <= threshold))
+    np.testing.assert_allclose(ours, reference, rtol=1e-5)
+    assert ours.max() > 2 * float(volume.max())  # thick neurites are several voxels deep
+
+
+def test_threshold_is_snts_on_a_dark_background_and_above_an_offset_one():
+    rng = np.random.default_rng(0)
+    dark = np.zeros((4, 64, 64)); dark[2, 30:34, :] = 200
+    assert auto_threshold(dark) == pytest.approx(0.5 * (0.05 * 200 + 0.0))
+    offset = rng.normal(100, 5, (4, 64, 64)); offset[2, 30:34, :] = 300
+    assert 110 < auto_threshold(offset) < 120
+
+
+def _line(gap_at=(), length=40):
+    volume = np.zeros((1, 5, length), dtype=np.float32)
+    volume[0, 2, :] = 100
+    volume[0, 2, list(gap_at)] = 0
+    return volume
+
+
+@pytest.mark.parametrize("gap, max_gap, bridged", [(2, 3, True), (3, 3, True), (4, 3, False), (1, 0, False)])
+def test_fast_marching_bridges_short_straight_gaps(gap, max_gap, bridged):
+    volume = _line(gap_at=range(20, 20 + gap))
+    gwdt = gray_weighted_distance(volume, 10.0)
+    arrays = MarchArrays(volume.shape)
+    settled, touched = march(gwdt, float(gwdt.max()), (0, 2, 0), (1, 1, 1), arrays, threshold=10.0,
+                             max_gap=max_gap)
+    end = np.ravel_multi_index((0, 2, 39), volume.shape)
+    assert (end in settled) == bridged
+    assert set(settled) <= set(touched)
+    arrays.reset(touched)
+    assert np.isinf(arrays.dist).all() and (arrays.parent == -1).all() and not arrays.state.any()
+
+
+def test_fast_marching_keeps_out_of_other_cells_and_beyond_its_reach():
+    volume = _line()
+    gwdt = gray_weighted_distance(volume, 10.0)
+    territory = np.zeros(volume.shape, dtype=np.int16)
+    territory[0, 2, 30] = 2
+    settled, _ = march(gwdt, float(gwdt.max()), (0, 2, 0), (1, 1, 1), MarchArrays(volume.shape), threshold=10.0,
+                       max_gap=0, territory=territory, reach=10.5)
+    xs = np.unravel_index(settled, volume.shape)[2]
+    assert xs.max() == 10
+    settled, _ = march(gwdt, float(gwdt.max()), (0, 2, 0), (1, 1, 1), MarchArrays(volume.shape), threshold=10.0,
+                       max_gap=0, territory=territory)
+    assert np.unravel_index(settled, volume.shape)[2].max() == 29
+
+
+def test_radii_follow_the_tube_in_physical_units():
+    image, truth = make_demo(0)
+    volume = image.volume(0, 0)
+    path = truth.paths[1]
+    spacing_xyz = np.asarray(image.spacing[::-1])
+    nodes = np.rint(path.points[5:40] / spacing_xyz).astype(int)[:, ::-1]
+    radii = node_radii(volume, nodes, image.spacing, auto_threshold(volume))
+    # Within a voxel or two of the rendered radius (the blur widens it a little).
+    assert np.median(np.abs(radii - path.radii[5:40])) < 2 * min(image.spacing)
+
+
+def test_hierarchical_pruning_drops_short_and_redundant_branches_and_keeps_protected_ones():
+    # A trunk of 30 nodes along x; a 3-node spur (short) and a 10-node
+    # parallel twin one voxel beside the trunk (redundant), both from node 5.
+    trunk = [(0, 5, x) for x in range(30)]
+    spur = [(0, 6 + k, 5) for k in range(1, 4)]
+    twin = [(0, 6, 5 + k) for k in range(1, 11)]
+    nodes = np.array(trunk + spur + twin)
+    parent = np.array([-1] + list(range(29)) + [5, 30, 31] + [5] + list(range(33, 42)))
+    intensity = np.full(len(nodes), 200.0)
+    radii = np.full((len(nodes), 3), 1.5)
+
+    def prune(protected):
+        covered = np.zeros((1, 20, 40), dtype=np.uint8)
+        return hierarchical_prune(parent, np.ones(len(nodes), bool), intensity, nodes, radii, protected, covered,
+                                  imax=255.0)
+
+    keep = prune(np.zeros(len(nodes), bool))
+    assert keep[:30].all() and not keep[30:].any()
+    protected = np.zeros(len(nodes), bool)
+    protected[[0, 1, 2, 3, 4, 5, 30, 31, 32]] = True
+    keep = prune(protected)
+    assert keep[:33].all() and not keep[33:].any()
+
+
+def test_paths_stay_attached_through_smoothing_and_resampling():
+    rng = np.random.default_rng(0)
+    trunk = np.c_[np.arange(40.0), rng.normal(0, 0.3, 40), np.zeros(40)]
+    branch = np.c_[np.full(15, 17.0), 1.0 + np.arange(15.0), np.zeros(15)]
+    points = np.concatenate([trunk, branch])
+    parent = np.concatenate([[-1], np.arange(39), [17], 40 + np.arange(14)])
+    paths = decompose(points, np.ones(len(points)), parent)
+    assert [(p.parent, p.branch_index) for p in paths] == [(None, None), (0, 17)]
+    out = resample(smooth(paths, 5), 2.0)
+    main, side = out
+    assert np.array_equal(side.points[0], main.points[side.branch_index])
+    steps = np.linalg.norm(np.diff(main.points, axis=0), axis=1)
+    assert steps.max() <= 2.0 + 1e-9 and len(main.points) >= 20
+    assert np.allclose(main.points[[0, -1]], paths[0].points[[0, -1]])
+
+
+def test_claims_never_overlap_and_somas_are_the_strongest_maxima():
+    territory = np.zeros((5, 30, 30), dtype=np.int16)
+    first = claim(territory, 1, [[2, 10, 10]], [[2.0, 2.0, 2.0]], 5)
+    second = claim(territory, 2, [[2, 12, 12]], [[2.0, 2.0, 2.0]], 5)
+    assert first > 0 and second == 0  # wholly inside the first cell's buffer
+    assert set(np.unique(territory[territory > 0]).tolist()) == {1}
+    gwdt = np.zeros((3, 40, 40), dtype=np.float32)
+    gwdt[1, 10, 10], gwdt[1, 30, 30], gwdt[1, 12, 12] = 10, 9, 8
+    assert detect_somas(gwdt, (1, 1, 1), 8.0).tolist() == [[1, 10, 10], [1, 30, 30]]

@@ -1,0 +1,188 @@
+"""The autotracer against known truth: demo neurons, three cells from a labels image, a faint branch, tips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from snt_web.autotrace import autotrace, node_f1
+from snt_web.model import Path, Tree
+from snt_web.seeds.from_labels import seeds_from_labels
+from snt_web.synth import make_demo, render_tree
+from snt_web.synth.cells import make_cells
+
+
+def _f1(found, truth, spacing_zyx):
+    return node_f1(found, truth, spacing_zyx[::-1], tolerance_voxels=2.0)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_single_cell_matches_the_demo_neuron(seed):
+    image, truth = make_demo(seed)
+    result = autotrace(image.volume(0, 0), image.spacing)
+    assert len(result.tree.roots()) == 1
+    score = _f1(result.tree, truth, image.spacing)
+    assert score["f1"] >= 0.9, score
+    # The root is in the soma, and the result is in µm with the image's calibration.
+    soma = truth.paths[0]
+    root = result.tree.roots()[0].points[0]
+    assert np.linalg.norm(root - soma.points[0]) < soma.radii[0]
+    assert result.tree.spacing_xyz == tuple(image.spacing[::-1]) and result.tree.units == "µm"
+    # Nodes about two finest voxels apart, radii from the image.
+    steps = np.concatenate([np.linalg.norm(np.diff(p.points, axis=0), axis=1) for p in result.tree.paths])
+    assert np.median(steps) == pytest.approx(2 * min(image.spacing), rel=0.25)
+    assert all(p.radii is not None and np.all(p.radii > 0) for p in result.tree.paths)
+    assert all("autotrace" in p.tags for p in result.tree.paths)
+
+
+def test_frangi_scores_and_no_scores_trace_the_demo_too():
+    image, truth = make_demo(1)
+    for score_map in ("frangi", None):
+        result = autotrace(image.volume(0, 0), image.spacing, score_map=score_map)
+        assert _f1(result.tree, truth, image.spacing)["f1"] >= 0.9, score_map
+
+
+def test_a_float_probability_map_is_traced_with_radii_of_its_own():
+    image, truth = make_demo(0)
+    pmap = ndimage.gaussian_filter(render_tree(truth, image.shape_zyx, image.spacing), 1.0).astype(np.float32)
+    result = autotrace(pmap, image.spacing)
+    assert _f1(result.tree, truth, image.spacing)["f1"] >= 0.9
+    # Radii come from the map's own background level, not an 8-bit grey level.
+    radii = np.concatenate([p.radii for p in result.tree.paths])
+    assert np.median(radii) > min(image.spacing)
+
+
+def test_working_memory_stays_within_25_bytes_a_voxel():
+    image, _ = make_demo(0)
+    volume = image.volume(0, 0)
+    result = autotrace(volume, image.spacing, multi_cell=True)
+    assert (result.working_bytes + volume.nbytes) / volume.size <= 25
+
+
+def test_three_cells_from_a_labels_image_give_one_tree_per_cell():
+    image, truths, labels = make_cells(3, seed=0)
+    seeds = seeds_from_labels(labels, image.spacing, name="somas.tif")
+    result = autotrace(image.volume(0, 0), image.spacing, seeds_xyz=seeds.xyz, confidence=seeds.confidence,
+                       multi_cell=True)
+    roots = result.tree.roots()
+    assert len(roots) == 3 and not result.warnings
+    # Each tree is one cell: match trees to truths by F1, one to one.
+    scores = np.array([[_f1(result.tree.subtree(r.id), t, image.spacing)["f1"] for t in truths] for r in roots])
+    cells = scores.argmax(axis=1)
+    assert sorted(cells.tolist()) == [0, 1, 2]
+    assert scores.max(axis=1).mean() >= 0.85, scores
+    # No voxel is claimed twice, and no tree runs through another cell's voxels.
+    territory = result.territory
+    spacing_xyz = np.asarray(image.spacing[::-1])
+    for k, root in enumerate(roots, 1):
+        nodes = np.concatenate([p.points for p in result.tree.subtree(root.id).paths])
+        voxels = np.rint(nodes / spacing_xyz).astype(int)[:, ::-1]
+        owners = territory[tuple(voxels.T)]
+        assert not np.any((owners > 0) & (owners != k))
+        assert np.mean(owners == k) > 0.9
+    claimed = territory > 0
+    assert 0 < claimed.sum() < 0.05 * territory.size
+
+
+@pytest.mark.parametrize("seed", [1, 2])  # in 2, a thick dendrite is nearly as deep as a soma
+def test_somas_are_detected_without_seeds(seed):
+    image, truths, labels = make_cells(3, seed=seed)
+    result = autotrace(image.volume(0, 0), image.spacing, multi_cell=True)
+    assert len(result.roots_zyx) == 3 == len(result.tree.roots())
+    assert sorted(labels[tuple(result.roots_zyx.T)].tolist()) == [1, 2, 3]
+
+
+def _faint_branch_volume():
+    """A soma and a bright neurite, and off it a faint branch too short in intensity length to survive pruning."""
+    spacing = (1.0, 1.0, 1.0)
+    shape = (20, 64, 96)
+    bright = Tree([Path(0, [[15, 32, 10], [90, 32, 10]], radii=[2.0, 2.0]), Path(1, [[15, 32, 10]], radii=[6.0])])
+    branch = Tree([Path(0, [[50, 32, 10], [50, 52, 10]], radii=[1.0, 1.0])])
+    occupancy = np.maximum(255 * render_tree(bright, shape, spacing), 60 * render_tree(branch, shape, spacing))
+    volume = ndimage.gaussian_filter(occupancy, 0.7) + np.random.default_rng(0).normal(10, 3, shape)
+    return volume, spacing, Tree([Path(0, [[50, 36, 10], [50, 52, 10]])]), Tree(bright.paths[:1])
+
+
+def test_a_waypoint_recovers_a_faint_branch_the_unbiased_trace_prunes():
+    volume, spacing, faint, bright = _faint_branch_volume()
+    unbiased = autotrace(volume, spacing)
+    assert _f1(unbiased.tree, bright, spacing)["recall"] == 1.0
+    assert _f1(unbiased.tree, faint, spacing)["recall"] < 0.2
+    guided = autotrace(volume, spacing, seeds_xyz=[[50, 51, 10]], confidence=[1.0], role="waypoint")
+    assert _f1(guided.tree, faint, spacing)["recall"] > 0.8
+    assert _f1(guided.tree, bright, spacing)["recall"] == 1.0 and not guided.warnings
+
+
+def test_a_cell_of_fewer_than_two_paths_is_dropped():
+    image, truths, labels = make_cells(2, seed=0, shape_zyx=(24, 128, 256))
+    volume = image.volume(0, 0).copy()
+    volume[11:14, 4:10, 125:131] = 150  # a bright blob between the cells: no neuron
+    seeds = seeds_from_labels(labels, image.spacing, name="somas.tif")
+    blob = np.array([[128 * 0.3, 7 * 0.3, 12.0]])
+    result = autotrace(volume, image.spacing, seeds_xyz=np.concatenate([seeds.xyz, blob]), multi_cell=True)
+    assert len(result.tree.roots()) == 2
+    assert len(result.warnings) == 1 and "fewer than 2: dropped" in result.warnings[0]
+    assert not np.any(result.territory == 3)  # what the dropped cell reached stays free
+
+
+def test_tips_give_the_routes_to_them_unpruned():
+    image, truth = make_demo(0)
+    tips = truth.tips()
+    result = autotrace(image.volume(0, 0), image.spacing, seeds_xyz=tips, role="tip")
+    found = result.tree.tips()
+    # Every tip reached ends a path, within two voxels (the snap radius) of its seed.
+    reached = len(tips) - len(result.warnings)
+    assert reached >= 0.8 * len(tips)
+    distances = np.linalg.norm((found[:, None] - tips[None]) / np.asarray(truth.spacing_xyz), axis=2)
+    assert np.sum(distances.min(axis=0) <= 3.5) >= reached
+    assert _f1(result.tree, truth, image.spacing)["precision"] > 0.9
+
+
+def test_roots_without_territory_trace_each_seed_on_its_own():
+    image, truth = make_demo(0)
+    soma = truth.paths[0].points[0]
+    result = autotrace(image.volume(0, 0), image.spacing, seeds_xyz=[soma, soma], confidence=[0.5, 0.9])
+    first, second = result.tree.roots()
+    # SNT's independent runs: the same seed twice gives the same tree twice.
+    assert result.territory is None
+    assert len(result.tree.subtree(first.id).paths) == len(result.tree.subtree(second.id).paths)
+
+
+def test_a_given_score_map_prunes_what_it_scores_zero():
+    volume, spacing, faint, bright = _faint_branch_volume()
+    score = np.ones(volume.shape, dtype=np.float32)
+    score[:, :, 60:] = 0  # the far end of the bright neurite scores nothing
+    result = autotrace(volume, spacing, score_map=score)
+    end = np.concatenate([p.points for p in result.tree.paths])[:, 0].max()
+    assert 55 <= end < 62
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"role": "sideways"}, "seed role"),
+    ({"role": "tip"}, "needs seeds"),
+    ({"seeds_xyz": [[1, 2, 3]], "confidence": [2.0]}, "confidences within"),
+    ({"seeds_xyz": [[1, 2, 3]], "confidence": [1.0, 1.0]}, "2 confidences for 1 seeds"),
+    ({"source": "a{b}"}, "braces"),
+])
+def test_bad_arguments_are_refused(kwargs, message):
+    volume, spacing, _, _ = _faint_branch_volume()
+    with pytest.raises(ValueError, match=message):
+        autotrace(volume, spacing, **kwargs)
+
+
+def test_an_empty_image_is_refused_and_outside_seeds_are_reported():
+    with pytest.raises(ValueError, match="above the threshold"):
+        autotrace(np.zeros((4, 8, 8)), (1, 1, 1))
+    volume, spacing, _, _ = _faint_branch_volume()
+    result = autotrace(volume, spacing, seeds_xyz=[[15, 32, 10], [500, 0, 0]])
+    assert len(result.tree.roots()) == 1 and "lies outside the image" in result.warnings[0]
+
+
+def test_unreached_tips_are_reported_by_their_number():
+    volume, spacing, _, bright = _faint_branch_volume()
+    result = autotrace(volume, spacing, seeds_xyz=[[500, 0, 0], [2, 2, 2], [80, 32, 10]], role="tip")
+    assert result.warnings == ["seed 1 (500, 0, 0) lies outside the image", "tip seed 2 is not reached from any root"]
+    # The route to the one tip reached: from the soma along the neurite to x = 80.
+    points = np.concatenate([p.points for p in result.tree.paths])
+    assert points[:, 0].max() == pytest.approx(80, abs=2) and len(result.tree.roots()) == 1

@@ -1,0 +1,59 @@
+"""The autotracer as a job, by a real worker of each backend: new tagged paths, one undoable edit."""
+
+from __future__ import annotations
+
+from snt_web.autotrace import node_f1
+from snt_web.model import Tree
+from snt_web.store import LOCAL_USER
+from snt_web.store.commands import Undo, apply
+
+
+def _added(store, before: Tree) -> Tree:
+    ids = {p.id for p in before.paths}
+    after = store.reconstruction("demo")
+    return Tree([p for p in after.paths if p.id not in ids], after.spacing_xyz, after.units)
+
+
+def test_autotrace_adds_the_cell_as_new_paths_and_undo_removes_them(jobs):
+    store = jobs.store
+    truth = store.reconstruction("demo")
+    version = store.get("demo").version
+    job = jobs.queue.submit("autotrace", "demo", LOCAL_USER, {"seeds": None, "role": "root", "layer": "raw",
+                                                              "score_map": "tubeness", "multi_cell": False})
+    record = jobs.wait(job.id, timeout=300.0)
+    assert record.state == "done", record.error
+    result = record.result
+    added = _added(store, truth)
+    assert result["n_trees"] == 1 == len(added.roots())
+    assert sorted(result["path_ids"]) == sorted(p.id for p in added.paths) and result["n_nodes"] == added.n_nodes
+    assert all("autotrace:root" in p.tags for p in added.paths)
+    assert node_f1(added, truth, truth.spacing_xyz)["f1"] >= 0.85
+    # One edit, in the history, undone in one step.
+    assert store.get("demo").version == version + 1
+    assert store.history("demo")[0].action == "add trees"
+    apply(store, "demo", LOCAL_USER, Undo(), store.get("demo").version)
+    assert [p.id for p in store.reconstruction("demo").paths] == [p.id for p in truth.paths]
+
+
+def test_autotrace_from_a_seed_on_a_filtered_layer(jobs):
+    store = jobs.store
+    truth = store.reconstruction("demo")
+    x, y, z = truth.paths[0].points[0]
+    job = jobs.queue.submit("autotrace", "demo", LOCAL_USER, {"seeds": [[x, y, z, 0.8], [1e6, 0, 0, 1.0]],
+                                                              "layer": "gaussian", "score_map": None})
+    record = jobs.wait(job.id, timeout=300.0)
+    assert record.state == "done", record.error
+    assert record.result["n_trees"] == 1 and "outside the image" in record.result["warnings"][0]
+    # The smoothed layer loses some thin tips of this small stack.
+    assert node_f1(_added(store, truth), truth, truth.spacing_xyz)["recall"] >= 0.7
+
+
+def test_bad_parameters_fail_the_job_and_leave_the_project(jobs):
+    store = jobs.store
+    version = store.get("demo").version
+    for params, message in (({"role": "sideways"}, "role must be one of"),
+                            ({"seeds": [[1, 2]]}, "seeds must be a list"),
+                            ({"role": "tip"}, "needs seeds")):
+        record = jobs.wait(jobs.queue.submit("autotrace", "demo", LOCAL_USER, params).id, timeout=60.0)
+        assert record.state == "failed" and message in record.error, record.error
+    assert store.get("demo").version == version

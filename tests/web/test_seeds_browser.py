@@ -1,0 +1,224 @@
+"""The seeds panel in headless Chromium: import, filter, go to, draw, edit, mark, delete, bulk edit, add by click."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from snt_web.io import read_reconstruction
+from snt_web.seeds import Seeds, write_seeds_csv
+from snt_web.store.curation import list_warnings
+from snt_web.store.seeds import load_seeds
+
+from .browser import click_view, plot_js, readout_index, start, traces_3d, wait_idle, wait_until
+from .test_jobs_browser import worked_app  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.browser
+
+
+def _demo_seeds(store, n=30) -> Seeds:
+    """Seeds on nodes of the demo's true reconstruction, confidences 0.05 ... 1 in file order."""
+    nodes = np.vstack([p.points for p in store.reconstruction("demo").paths])
+    pick = np.linspace(0, len(nodes) - 1, n).astype(int)
+    types = np.array(["tip", "soma", "branchpoint"])[np.arange(n) % 3]
+    return Seeds.from_columns(nodes[pick], confidence=np.linspace(0.05, 1.0, n), radius=np.full(n, 1.5),
+                              type=types.tolist(), source="dl-detected")
+
+
+def _open_panel(dash_duo):
+    dash_duo.find_element("#seeds-upload").find_element("xpath", "ancestor::details/summary").click()
+
+
+def _message(dash_duo):
+    return dash_duo.find_element("#seeds-message").text
+
+
+def _summary(dash_duo):
+    return dash_duo.find_element("#seeds-summary").text
+
+
+def _table_ids(dash_duo):
+    cells = dash_duo.driver.find_elements("css selector", "#seeds-table td[data-dash-column='id']")
+    return [int(c.text) for c in cells]
+
+
+def _seed_trace(dash_duo, graph):
+    """Points of the 'seeds' trace of a view, or 0."""
+    return dash_duo.driver.execute_script(
+        f"var gd = {plot_js(graph)}; var t = gd && gd.data ? gd.data.filter(t => t.name === 'seeds') : [];"
+        " return t.length ? t[0].x.length : 0;")
+
+
+def _set(dash_duo, component, value):
+    """Set a control the way a user's drag would (RangeSlider handles are fiddly to drag in a test)."""
+    dash_duo.driver.execute_script(f"window.dash_clientside.set_props('{component}', {{value: {value}}});")
+    wait_idle(dash_duo)
+
+
+def test_import_filter_navigate_and_curate_seeds(dash_duo, app, store, tmp_path):
+    seeds = _demo_seeds(store)
+    csv = tmp_path / "detections.csv"
+    write_seeds_csv(seeds, csv)
+    with csv.open("a") as fh:
+        fh.write("1,2\n")  # a bad row: reported by line, not silently dropped
+    start(dash_duo, app)
+    _open_panel(dash_duo)
+    dash_duo.find_element("#seeds-upload input[type=file]").send_keys(str(csv))
+    wait_until(dash_duo, lambda: "30 seeds read" in _message(dash_duo))
+    assert "1 rows skipped (line 32" in _message(dash_duo)
+    wait_until(dash_duo, lambda: _summary(dash_duo) == "30 of 30 shown")
+    assert len(load_seeds(store, "demo")) == 30
+    # Server-side paging: one page of 12 rows; sorting reorders all rows, not the page.
+    wait_until(dash_duo, lambda: len(_table_ids(dash_duo)) == 12)
+    sort = "#seeds-table th[data-dash-column='confidence'] .column-header--sort"
+    dash_duo.find_element(sort).click()  # ascending
+    wait_idle(dash_duo)
+    dash_duo.find_element(sort).click()  # descending: the most confident first, from all pages
+    wait_until(dash_duo, lambda: _table_ids(dash_duo) == list(range(29, 17, -1)))
+    # The seeds are drawn in 3D, and on the XY slice those within 8 slices of it.
+    wait_until(dash_duo, lambda: any(t["name"] == "seeds" and t["n"] == 30 for t in traces_3d(dash_duo)))
+    z_index = readout_index(dash_duo, "xy")
+    spacing_z = store.image("demo").spacing[0]
+    near = int(np.sum(np.abs(seeds.xyz[:, 2] / spacing_z - z_index) <= 8))
+    wait_until(dash_duo, lambda: _seed_trace(dash_duo, "view-xy") == near)
+
+    # Filter: confidence 0.5-1 and type soma.
+    _set(dash_duo, "seeds-confidence", "[0.5, 1]")
+    keep = seeds.filter_mask((0.5, 1.0))
+    wait_until(dash_duo, lambda: _summary(dash_duo) == f"{keep.sum()} of 30 shown")
+    dash_duo.select_dcc_dropdown("#seeds-types", value="soma")
+    keep &= seeds.type == "soma"
+    wait_until(dash_duo, lambda: _summary(dash_duo) == f"{keep.sum()} of 30 shown")
+    assert sorted(_table_ids(dash_duo)) == sorted(seeds.id[keep].tolist())
+    wait_until(dash_duo, lambda: any(t["name"] == "seeds" and t["n"] == keep.sum() for t in traces_3d(dash_duo)))
+
+    # Click a row: the cursor goes to its seed.
+    target = int(seeds.id[keep][-1])
+    row = _table_ids(dash_duo).index(target)
+    dash_duo.driver.find_elements("css selector", "#seeds-table td[data-dash-column='x']")[row].click()
+    expected = np.round(seeds.xyz[target] / store.image("demo").spacing[::-1]).astype(int)
+    wait_until(dash_duo, lambda: readout_index(dash_duo, "xy") == expected[2])
+    assert readout_index(dash_duo, "xz") == expected[1] and readout_index(dash_duo, "zy") == expected[0]
+
+    # Edit a cell: the seed's type, saved and in the history.
+    cell = dash_duo.driver.find_elements("css selector", "#seeds-table td[data-dash-column='source']")[row]
+    cell.click()
+    ActionChains(dash_duo.driver).send_keys("curated", Keys.ENTER).perform()
+    wait_until(dash_duo, lambda: load_seeds(store, "demo").source[target] == "curated")
+    assert store.history("demo", 1)[0].action == "edit seeds"
+
+    # Select two rows, reject them, then delete one.
+    boxes = dash_duo.driver.find_elements("css selector", "#seeds-table input[type=checkbox]")
+    boxes[0].click()
+    boxes[1].click()
+    chosen = _table_ids(dash_duo)[:2]
+    dash_duo.find_element("#seeds-reject").click()
+    wait_until(dash_duo, lambda: sorted(load_seeds(store, "demo").id[load_seeds(store, "demo").mark == -1].tolist())
+               == sorted(chosen))
+    assert "Marked 2 seeds rejected" in _message(dash_duo)
+
+    # Bulk edit of the filtered rows: every visible soma gets radius 4.
+    dash_duo.select_dcc_dropdown("#seeds-bulk-column", value="radius")
+    bulk = dash_duo.find_element("#seeds-bulk-value")
+    bulk.send_keys("4", Keys.ENTER)
+    dash_duo.find_element("#seeds-bulk").click()
+    wait_until(dash_duo, lambda: f"on {keep.sum()} seeds" in _message(dash_duo))
+    stored = load_seeds(store, "demo")
+    assert np.all(stored.radius[keep] == 4.0) and np.all(stored.radius[~keep] == 1.5)
+
+    boxes = dash_duo.driver.find_elements("css selector", "#seeds-table input[type=checkbox]")
+    selected = [b for b in boxes if b.is_selected()]
+    for box in selected[1:]:
+        box.click()
+    wait_idle(dash_duo)
+    dash_duo.find_element("#seeds-delete").click()
+    wait_until(dash_duo, lambda: len(load_seeds(store, "demo")) == 29)
+    wait_until(dash_duo, lambda: _summary(dash_duo) == f"{keep.sum() - 1} of 29 shown")
+    # The deleted seed left the selection, and no other row shows as ticked in its place.
+    wait_until(dash_duo, lambda: not any(b.is_selected() for b in dash_duo.driver.find_elements(
+        "css selector", "#seeds-table input[type=checkbox]")))
+
+    # Send the filtered seeds to curation, as warnings: "Seed Review" rows, tagged to the paths they lie on.
+    dash_duo.select_dcc_dropdown("#seeds-review-severity", value="as warnings")
+    dash_duo.find_element("#seeds-send-curation").click()
+    wait_until(dash_duo, lambda: f"Sent {keep.sum() - 1} seeds to the Curation Assistant" in _message(dash_duo))
+    reviews = [w for w in list_warnings(store, "demo", check_role=False) if w["check"] == "Seed Review"]
+    assert len(reviews) == keep.sum() - 1 and {w["severity"] for w in reviews} == {"WARNING"}
+    assert all(w["paths"] for w in reviews)  # every seed sits on a node of the truth
+    dash_duo.find_element("#warnings-table").find_element("xpath", "ancestor::details/summary").click()
+    wait_until(dash_duo, lambda: len(dash_duo.driver.find_elements(
+        "css selector", "#warnings-table .ag-row [col-id='check']")) >= len(reviews))
+    assert dash_duo.get_logs() == []
+
+
+def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, app, store, tmp_path):
+    start(dash_duo, app)
+    _open_panel(dash_duo)
+    dash_duo.find_element("#seeds-add-mode input").click()
+    image = store.image("demo")
+    z = readout_index(dash_duo, "xy")
+    click_view(dash_duo, "xy", 10.0, 8.0)
+    wait_until(dash_duo, lambda: len(load_seeds(store, "demo")) == 1)
+    added = load_seeds(store, "demo")
+    np.testing.assert_allclose(added.xyz[0], [10.0, 8.0, z * image.spacing[0]], atol=2 * image.spacing[2])
+    assert added.source[0] == "user-added" and "Added a seed" in _message(dash_duo)
+    wait_until(dash_duo, lambda: _seed_trace(dash_duo, "view-xy") == 1)
+    dash_duo.find_element("#seeds-add-mode input").click()
+
+    # A labels image on the image's grid: one seed per label, replacing the clicked one.
+    labels = np.zeros(image.shape_zyx, dtype=np.uint16)
+    labels[2:6, 10:20, 10:20] = 4
+    labels[10:14, 40:50, 60:70] = 9
+    path = tmp_path / "cellpose_masks.tif"
+    tifffile.imwrite(path, labels, imagej=True, metadata={"axes": "ZYX"})
+    dash_duo.find_element("#seeds-replace input").click()
+    dash_duo.find_element("#seeds-upload input[type=file]").send_keys(str(path))
+    wait_until(dash_duo, lambda: "2 seeds from the labels" in _message(dash_duo))
+    seeds = load_seeds(store, "demo")
+    assert len(seeds) == 2 and set(seeds.source) == {"labels-image:cellpose_masks.tif"}
+    np.testing.assert_allclose(seeds.xyz[0], np.array([14.5, 14.5, 3.5]) * image.spacing[::-1])
+    wait_until(dash_duo, lambda: _summary(dash_duo) == "2 of 2 shown")
+
+    # A labels image of another shape is refused by name; nothing changes.
+    tifffile.imwrite(tmp_path / "wrong.tif", labels[:, :-1], imagej=True, metadata={"axes": "ZYX"})
+    version = store.get("demo").version
+    dash_duo.find_element("#seeds-upload input[type=file]").send_keys(str(tmp_path / "wrong.tif"))
+    wait_until(dash_duo, lambda: "Could not load seeds: wrong.tif" in _message(dash_duo))
+    assert store.get("demo").version == version
+    assert dash_duo.get_logs() == []
+
+
+def test_import_filter_and_autotrace_from_the_visible_seeds(dash_duo, worked_app, tmp_path):
+    """The issue's acceptance: import a seeds CSV, filter by confidence, autotrace from the visible seeds, see trees."""
+    store, app = worked_app  # a demo image without paths, and a worker running its jobs
+    soma = read_reconstruction(Path(store.get("demo").image_path).with_name("truth.swc")).roots()[0].points[0]
+    # The soma, confidently detected, and two low-confidence false detections in the background corners.
+    csv = tmp_path / "detections.csv"
+    write_seeds_csv(Seeds.from_columns([soma, [2.0, 2.0, 1.0], [45.0, 45.0, 30.0]], confidence=[0.95, 0.2, 0.3],
+                                       type="soma", source="dl-detected"), csv)
+    start(dash_duo, app)
+    _open_panel(dash_duo)
+    dash_duo.find_element("#seeds-upload input[type=file]").send_keys(str(csv))
+    wait_until(dash_duo, lambda: _summary(dash_duo) == "3 of 3 shown")
+    _set(dash_duo, "seeds-confidence", "[0.5, 1]")
+    wait_until(dash_duo, lambda: _summary(dash_duo) == "1 of 3 shown")
+    assert _table_ids(dash_duo) == [0]
+
+    dash_duo.find_element("#seeds-autotrace").click()
+    wait_until(dash_duo, lambda: "Autotracing from 1 seeds as roots" in _message(dash_duo))
+    (job,) = app.server.config["SNT_WEB_JOBS"].list("demo", 5)
+    assert job.kind == "autotrace" and job.params["seeds"] == [[*np.round(soma, 6).tolist(), 0.95]]
+    # The job adds one tree rooted at the seed; the page learns of the new version and lists its paths.
+    wait_until(dash_duo, lambda: len(store.reconstruction("demo").paths) > 0, timeout=60)
+    tree = store.reconstruction("demo")
+    assert len(tree.roots()) == 1
+    assert np.linalg.norm(tree.roots()[0].points[0] - soma) < 3.0
+    wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
+        "return document.querySelectorAll('#path-table .ag-center-cols-container .ag-row').length") > 0, timeout=20)
+    wait_until(dash_duo, lambda: any(t["name"] == "paths" and t["n"] > 0 for t in traces_3d(dash_duo)))
+    assert dash_duo.get_logs() == []
