@@ -23,7 +23,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from snt_web.curation import find_crossovers, full_scan
-from snt_web.curation.crossovers import _points, candidate_pairs
+from snt_web.curation.crossovers import candidate_pairs, probe_points
 from snt_web.io.reconstruction import read_reconstruction
 from snt_web.model import Path as TracedPath
 from snt_web.model import Tree
@@ -47,7 +47,7 @@ def tangle(n_paths: int = 400, nodes: int = 200, box: float = 200.0, seed: int =
 
 
 def _compare(name: str, tree: Tree, proximity: float = 2.0) -> None:
-    positions = _points(tree)[0]
+    positions = probe_points(tree)[0]
     ours_s, (i, j) = median_seconds(lambda: candidate_pairs(positions, proximity), repeats=3)
     peer_s, peer = median_seconds(lambda: cKDTree(positions).query_pairs(proximity, output_type="ndarray"),
                                   repeats=3)

@@ -53,6 +53,15 @@ def open_panel(driver, element_id):
     time.sleep(0.5)
 
 
+def show_in_sidebar(driver, element_id):
+    """Scroll the side panels (not the page: the views stay in the shot) to centre ``element_id``."""
+    driver.execute_script(
+        f"var el = document.getElementById('{element_id}'), side = el.closest('.snt-sidebar');"
+        " side.scrollTop += el.getBoundingClientRect().top - side.getBoundingClientRect().top"
+        " - side.clientHeight / 2;")
+    time.sleep(0.5)
+
+
 def click_view(driver, plane, h, v, alt=False):
     """Click a slice view at physical plane coordinates ``(h, v)``."""
     drag = driver.find_element("css selector", f"#view-{plane} .nsewdrag")
@@ -105,7 +114,7 @@ def compute_layer(driver):
     scales = driver.find_element("css selector", "#trace-scales")
     scales.send_keys("0.3,0.45,0.6,0.75,0.9,1.05,1.2", Keys.TAB)
     driver.find_element("css selector", "#trace-compute").click()
-    driver.execute_script("document.getElementById('jobs-list').scrollIntoView({block: 'center'});")
+    show_in_sidebar(driver, "jobs-list")
     time.sleep(2.5)
     driver.save_screenshot(str(OUT / "jobs.png"))
 
@@ -146,20 +155,21 @@ def paint_background(driver):
     width = driver.execute_script("return document.querySelector('#view-xy .js-plotly-plot')._fullLayout"
                                   ".xaxis.range[1];")
     drag_view(driver, "xy", [(f * width, 0.08 * width) for f in (0.1, 0.25, 0.4, 0.55)])
-    driver.execute_script("document.getElementById('classifier-paint').scrollIntoView({block: 'center'});")
+    show_in_sidebar(driver, "classifier-paint")
     driver.save_screenshot(str(OUT / "paint-background.png"))
     driver.find_element("css selector", "#classifier-paint input").click()
 
 
 def fit(driver):
     """Fit the traced path's radii (path manager, Fit) and show the node circles and the 3D tube."""
-    driver.execute_script("var api = dash_ag_grid.getApi('path-table'); var first = null;"
-                          " api.forEachNode(n => { if (!first && n.data.name.indexOf('Background') < 0)"
-                          " first = n; }); first.setSelected(true);")
+    # The path traced above: the newest one that is not a background mark.
+    driver.execute_script("var api = dash_ag_grid.getApi('path-table'); var last = null;"
+                          " api.forEachNode(n => { if (n.data.name.indexOf('Background') < 0"
+                          " && (!last || n.data.id > last.data.id)) last = n; }); last.setSelected(true);")
     time.sleep(1)
     driver.find_element("css selector", "#paths-fit").click()
     time.sleep(4)
-    driver.execute_script("document.getElementById('paths-fit').scrollIntoView({block: 'center'});")
+    show_in_sidebar(driver, "paths-fit")
     time.sleep(2)
     driver.save_screenshot(str(OUT / "fit.png"))
 
@@ -167,7 +177,6 @@ def fit(driver):
 def seeds_and_autotrace(driver):
     """Add three seeds on neurites by clicking, then autotrace one tree per seed."""
     open_panel(driver, "seeds-upload")
-    driver.find_element("css selector", "#seeds-add-mode input").click()
     nodes = driver.execute_script(
         "var gd = document.querySelector('#view-3d .js-plotly-plot'); var out = [];"
         " gd.data.filter(d => d.name === 'paths').forEach(t => t.x.forEach((x, i) =>"
@@ -175,14 +184,15 @@ def seeds_and_autotrace(driver):
         " return out;")
     for xyz in nodes[:: max(1, len(nodes) // 3)][:3]:
         driver.find_element("css selector", "#trace-mode input[value=navigate]").click()
-        click_view(driver, "xz", xyz[0], xyz[2])
+        click_view(driver, "xz", xyz[0], xyz[2])  # to the seed's plane
+        driver.find_element("css selector", "#seeds-add-mode input").click()
         click_view(driver, "xy", xyz[0], xyz[1])
-    driver.find_element("css selector", "#seeds-add-mode input").click()
+        driver.find_element("css selector", "#seeds-add-mode input").click()
     driver.find_element("css selector", "#seeds-autotrace").click()
     time.sleep(1)
     wait_for_job(driver, "autotrace")
     time.sleep(3)
-    driver.execute_script("document.getElementById('seeds-table').scrollIntoView({block: 'center'});")
+    show_in_sidebar(driver, "seeds-table")
     time.sleep(1)
     driver.save_screenshot(str(OUT / "seeds-autotrace.png"))
 
@@ -206,7 +216,7 @@ def classify(driver):
             break
         driver.find_element("css selector", "body").click()
         time.sleep(1)
-    driver.execute_script("document.getElementById('classifier-info').scrollIntoView({block: 'center'});")
+    show_in_sidebar(driver, "classifier-info")
     time.sleep(3)
     driver.save_screenshot(str(OUT / "classifier.png"))
 
@@ -219,7 +229,7 @@ def curate(driver):
     cells = driver.find_elements("css selector", "#warnings-table .ag-center-cols-container .ag-cell[col-id=message]")
     if cells:
         cells[0].click()
-    driver.execute_script("document.getElementById('curation-histogram').scrollIntoView({block: 'end'});")
+    show_in_sidebar(driver, "curation-histogram")
     time.sleep(3)
     driver.save_screenshot(str(OUT / "curation.png"))
 

@@ -287,6 +287,14 @@ def _to_voxel(xyz, image, units: str, label: str) -> tuple[int, int, int]:
     return tuple(int(v) for v in index)
 
 
+def _channel_volume(image, path, channel: int, frame: int) -> np.ndarray:
+    """The 1-based ``channel`` and ``frame`` of ``image`` (read from ``path``), (z, y, x)."""
+    if not (1 <= channel <= image.n_channels and 1 <= frame <= image.n_frames):
+        raise CLIError(f"{path}: no channel {channel}, frame {frame} (it has {image.n_channels} channel(s), "
+                       f"{image.n_frames} frame(s))")
+    return image.volume(channel - 1, frame - 1)
+
+
 def _secondary_volume(path: str, image) -> np.ndarray:
     """The first volume of the TIFF at ``path`` (a probability map), which must have ``image``'s shape."""
     secondary = read_image(_existing_file(path))
@@ -521,11 +529,9 @@ def cmd_seeds_from_labels(args) -> int:
     from .seeds import seeds_from_label_image, write_seeds_csv
 
     image = read_image(_existing_file(args.labels))
-    if not (1 <= args.channel <= image.n_channels and 1 <= args.frame <= image.n_frames):
-        raise CLIError(f"{args.labels}: no channel {args.channel}, frame {args.frame} (it has {image.n_channels} "
-                       f"channel(s), {image.n_frames} frame(s))")
+    volume = _channel_volume(image, args.labels, args.channel, args.frame)
     try:
-        seeds = seeds_from_label_image(image.volume(args.channel - 1, args.frame - 1), image.spacing,
+        seeds = seeds_from_label_image(volume, image.spacing,
                                        name=image.name, binary=args.binary, min_confidence=args.min_confidence,
                                        channel=args.channel, frame=args.frame, seed_type=args.type)
     except ValueError as err:  # not integer labels
@@ -632,12 +638,8 @@ def cmd_fit(args) -> int:
         raise CLIError(f"--max-radius must be a positive number, got {args.max_radius:g}")
     tree = read_reconstruction(_existing_file(args.recon))
     image = read_image(_existing_file(args.image))
-    if not (1 <= args.channel <= image.n_channels and 1 <= args.frame <= image.n_frames):
-        raise CLIError(f"{args.image}: no channel {args.channel}, frame {args.frame} (it has {image.n_channels} "
-                       f"channel(s), {image.n_frames} frame(s))")
-    if args.layer is None:
-        volume = image.volume(args.channel - 1, args.frame - 1)
-    else:
+    volume = _channel_volume(image, args.image, args.channel, args.frame)
+    if args.layer is not None:
         volume = _secondary_volume(args.layer, image)
     if not tree.n_nodes:
         raise CLIError(f"{args.recon}: the reconstruction has no nodes to fit")
@@ -680,6 +682,17 @@ def _add_fit_command(sub) -> None:
     fit.set_defaults(func=cmd_fit)
 
 
+def _positive(text: str) -> float:
+    """An argparse type: a finite number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
 def _curation_settings(args):
     from .curation import CurationSettings, read_preset
 
@@ -707,10 +720,13 @@ def cmd_crossovers(args) -> int:
     from .io.atomic import atomic_write
 
     tree = read_reconstruction(_existing_file(args.recon))
+    # Unset options keep each detector's own (SNT's) defaults.
+    given = {name: value for name, value in (("proximity", args.proximity), ("min_run", args.min_run))
+             if value is not None}
     if args.bundles:
-        events = find_bundles(tree, args.proximity or 3.0, args.max_angle, args.min_run or 10)
+        events = find_bundles(tree, max_angle=args.max_angle, include_self=args.include_self, **given)
     else:
-        events = find_crossovers(tree, args.proximity or 2.0, args.min_run or 2, include_self=args.include_self)
+        events = find_crossovers(tree, include_self=args.include_self, **given)
     with atomic_write(args.output, "w") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(("x", "y", "z", "distance", "angle", "paths"))
@@ -724,7 +740,7 @@ def cmd_curation_export(args) -> int:
     from .curation import write_partitions, write_warnings_csv
 
     if bool(args.recon) == bool(args.project):
-        raise CLIError("give a reconstruction file or --project, not both")
+        raise CLIError("give a reconstruction file or --project (one of them, not both)")
     facts = {}
     if args.project:
         from .store import StoreError
@@ -776,11 +792,11 @@ def _add_curation_commands(sub) -> None:
 
     cross = sub.add_parser("crossovers", help="where unjoined paths cross or touch: an events CSV (x, y, z physical)")
     cross.add_argument("recon", metavar="RECON")
-    cross.add_argument("--proximity", type=float, help="how close counts, physical units (default 2; bundles 3)")
+    cross.add_argument("--proximity", type=_positive, help="how close counts, physical units (default 2; bundles 3)")
     cross.add_argument("--min-run", type=_at_least(1), help="nodes a run needs (default 2; bundles 10)")
     cross.add_argument("--include-self", action="store_true", help="also paths crossing themselves")
     cross.add_argument("--bundles", action="store_true", help="find near-parallel runs instead")
-    cross.add_argument("--max-angle", type=float, default=20.0, help="bundles: largest angle, degrees (default 20)")
+    cross.add_argument("--max-angle", type=_positive, default=20.0, help="bundles: largest angle, degrees (default 20)")
     cross.add_argument("-o", "--output", required=True, metavar="events.csv")
     cross.set_defaults(func=cmd_crossovers)
 
@@ -801,26 +817,17 @@ def _add_curation_commands(sub) -> None:
     cal.set_defaults(func=cmd_calibrate)
 
 
-def _volume_like(path: str, image, option: str) -> np.ndarray:
-    """The first channel and frame of the TIFF ``path``, which must have ``image``'s shape (z, y, x)."""
-    other = read_image(_existing_file(path))
-    if other.shape_zyx != image.shape_zyx:
-        raise CLIError(f"{path} ({option}): shape (z, y, x) {other.shape_zyx} differs from the image's "
-                       f"{image.shape_zyx}")
-    return other.volume()
-
-
 def cmd_autotrace(args) -> int:
     from .autotrace import AutotraceSettings, autotrace
     from .seeds import read_seeds_csv
 
     image = read_image(_existing_file(args.image))
-    volume = image.volume(args.channel - 1, args.frame - 1)
+    volume = _channel_volume(image, args.image, args.channel, args.frame)
     if args.layer:
-        volume = _volume_like(args.layer, image, "--layer")
+        volume = _secondary_volume(args.layer, image)
     score_map = None if args.score_map == "none" else args.score_map
     if score_map not in (None, "tubeness", "frangi"):
-        score_map = _volume_like(score_map, image, "--score-map")
+        score_map = _secondary_volume(score_map, image)
     xyz = confidence = read = None
     if args.seeds:
         read = read_seeds_csv(_existing_file(args.seeds), units=args.seed_units,

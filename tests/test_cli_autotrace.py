@@ -69,6 +69,8 @@ def test_bad_input_is_one_line_naming_the_problem(capsys, tmp_path, demo_files):
     bad_csv.write_text("x,y\n1,2\n")
     for argv, message in (
         (["autotrace", image_path, "--role", "tip", "-o", out], "--role tip needs --seeds"),
+        (["autotrace", image_path, "--channel", "2", "-o", out], "no channel 2, frame 1 (it has 1 channel(s)"),
+        (["autotrace", image_path, "--score-map", small, "-o", out], "differs from the image's"),
         (["autotrace", image_path, "--layer", small, "-o", out], "differs from the image's"),
         (["autotrace", small, "-o", out], "above the threshold"),
         (["autotrace", image_path, "--seeds", bad_csv, "-o", out], "missing column"),

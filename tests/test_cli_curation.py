@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from snt_web.cli import main
 from snt_web.curation import CurationWarning
@@ -85,6 +86,13 @@ def test_errors_are_one_line(capsys, tmp_path, shared_data):
     assert code == 2 and "no such file" in err
     code, _, err = run(capsys, "calibrate", shared_data / "snt" / "TreeV.swc", "--lower", "96", "-o", bad)
     assert code == 2 and "percentiles" in err
+    for proximity in ("-1", "0", "wide"):
+        with pytest.raises(SystemExit) as stop:  # refused by the parser, before any file is read
+            main(["crossovers", str(shared_data / "snt" / "TreeV.swc"), "--proximity", proximity, "-o",
+                  str(tmp_path / "e.csv")])
+        assert stop.value.code == 2 and "--proximity: expected a" in capsys.readouterr().err
+    code, _, err = run(capsys, "curation-export", "-o", tmp_path / "out")
+    assert code == 2 and "give a reconstruction file or --project" in err
 
 
 def test_export_partitions_and_reviewed_warnings(capsys, tmp_path, shared_data):

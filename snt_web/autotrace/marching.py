@@ -27,7 +27,7 @@ import math
 import numba
 import numpy as np
 
-from ..tracing.search import _pop, _push
+from ..tracing.search import heap_pop, heap_push
 
 __all__ = ["gray_weighted_distance", "neighbour_offsets", "MarchArrays", "march", "CONNECTIVITIES"]
 
@@ -121,7 +121,7 @@ class MarchArrays:
 
 
 def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, threshold: float,
-          connectivity: int = 18, max_gap: int = 3, territory=None, centre_zyx=None,
+          connectivity: int = 18, max_gap: int = 3, territory=None,
           reach: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
     """Fast marching from ``root_zyx`` over the foreground (``gwdt > 0``).
 
@@ -144,10 +144,9 @@ def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, 
         Most dark voxels jumped straight ahead (0: none).
     territory : ndarray of int16 (z, y, x), optional
         Voxels that are not 0 belong to other cells and are not entered.
-    centre_zyx : sequence of 3 int, optional
-        Centre of the reach limit (the root by default).
     reach : float
-        Physical distance from ``centre_zyx`` beyond which nothing is entered.
+        Physical distance from the root beyond which nothing is entered
+        (SNT's territory limit; only with ``territory``).
 
     Returns
     -------
@@ -164,12 +163,11 @@ def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, 
     if root.shape != (3,) or np.any(root < 0) or np.any(root >= shape):
         raise ValueError(f"root {tuple(root.tolist())} is outside the volume {tuple(shape.tolist())}")
     offsets, lengths = neighbour_offsets(connectivity, spacing_zyx)
-    centre = root if centre_zyx is None else np.asarray(centre_zyx, dtype=np.int64)
     gap_term = max(0.0, (max_gwdt - (threshold + 1.0)) / max_gwdt) if max_gwdt > 0 else 1.0
     limited = territory is not None
     owners = territory if limited else np.zeros((1, 1, 1), dtype=np.int16)
     return _march(gwdt, np.float64(max(max_gwdt, 1e-12)), root, shape, offsets, lengths, int(max_gap),
-                  float(gap_term), owners, limited, centre, float(reach), np.asarray(spacing_zyx, dtype=np.float64),
+                  float(gap_term), owners, limited, float(reach), np.asarray(spacing_zyx, dtype=np.float64),
                   arrays.dist, arrays.parent, arrays.state)
 
 
@@ -223,11 +221,11 @@ def _gwdt(volume, threshold, offsets, out):
                     d = np.float32(max(float(volume[z, y, x]), 1e-6))
                     out[z, y, x] = d
                     keys, items = _room(keys, items, n)
-                    _push(keys, items, n, np.float64(d), (z * ny + y) * nx + x)
+                    heap_push(keys, items, n, np.float64(d), (z * ny + y) * nx + x)
                     n += 1
     while n > 0:
         key = keys[0]
-        here = _pop(keys, items, n)
+        here = heap_pop(keys, items, n)
         n -= 1
         z, y, x = here // (ny * nx), (here // nx) % ny, here % nx
         if key > out[z, y, x]:
@@ -240,12 +238,12 @@ def _gwdt(volume, threshold, offsets, out):
             if new < out[vz, vy, vx]:
                 out[vz, vy, vx] = new
                 keys, items = _room(keys, items, n)
-                _push(keys, items, n, np.float64(new), (vz * ny + vy) * nx + vx)
+                heap_push(keys, items, n, np.float64(new), (vz * ny + vy) * nx + vx)
                 n += 1
 
 
 @numba.njit(cache=True)
-def _march(gwdt, max_g, root, shape, offsets, lengths, max_gap, gap_term, owners, limited, centre, reach,
+def _march(gwdt, max_g, root, shape, offsets, lengths, max_gap, gap_term, owners, limited, reach,
            spacing, dist, parent, state):
     nz, ny, nx = shape[0], shape[1], shape[2]
     flat = gwdt.reshape(-1)
@@ -259,11 +257,11 @@ def _march(gwdt, max_g, root, shape, offsets, lengths, max_gap, gap_term, owners
     state[start] = _TRIAL
     touched[0] = start
     n_touched = 1
-    _push(keys, items, 0, 0.0, start)
+    heap_push(keys, items, 0, 0.0, start)
     n = 1
     while n > 0:
         key = keys[0]
-        here = _pop(keys, items, n)
+        here = heap_pop(keys, items, n)
         n -= 1
         if state[here] == _ALIVE or key > dist[here]:
             continue
@@ -297,8 +295,8 @@ def _march(gwdt, max_g, root, shape, offsets, lengths, max_gap, gap_term, owners
                 if limited:
                     if owners[vz, vy, vx] != 0:
                         break
-                    d2 = (((vz - centre[0]) * spacing[0]) ** 2 + ((vy - centre[1]) * spacing[1]) ** 2
-                          + ((vx - centre[2]) * spacing[2]) ** 2)
+                    d2 = (((vz - root[0]) * spacing[0]) ** 2 + ((vy - root[1]) * spacing[1]) ** 2
+                          + ((vx - root[2]) * spacing[2]) ** 2)
                     if d2 > reach * reach:
                         break
                 new = key + jump * lengths[k] + (jump - 1) * gap_term + (max_g - g) / max_g
@@ -310,7 +308,7 @@ def _march(gwdt, max_g, root, shape, offsets, lengths, max_gap, gap_term, owners
                     dist[there] = new
                     parent[there] = here
                     keys, items = _room(keys, items, n)
-                    _push(keys, items, n, np.float64(dist[there]), there)
+                    heap_push(keys, items, n, np.float64(dist[there]), there)
                     n += 1
                 break
     return settled[:n_settled].copy(), touched[:n_touched].copy()

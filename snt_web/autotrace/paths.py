@@ -98,7 +98,19 @@ def smooth(paths: list[NodePath], window: int = 5) -> list[NodePath]:
     """Moving average of node positions over ``window`` nodes along each path.
 
     End nodes stay, and a branch's first node is its parent's node after
-    smoothing, so the tree stays connected. ``window`` below 3 changes nothing.
+    smoothing, so the tree stays connected.
+
+    Parameters
+    ----------
+    paths : list of NodePath
+        Parents before children (as :func:`decompose` gives them).
+    window : int
+        Nodes averaged (SNT's 5); below 3 nothing changes.
+
+    Returns
+    -------
+    list of NodePath
+        New paths; radii are copied, not smoothed.
     """
     half = window // 2
     out: list[NodePath] = []

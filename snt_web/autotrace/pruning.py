@@ -39,21 +39,42 @@ def prune_leaves(parent, alive, bad, protected) -> np.ndarray:
     return alive
 
 
-def prune_terminal_segments(parent, alive, dark, low, protected) -> np.ndarray:
-    """Remove terminal segments (leaf up to the next fork) that are mostly dark or have a low-score node.
+def prune_terminal_segments(parent, alive, intensity, threshold: float, low, protected) -> np.ndarray:
+    """Remove terminal segments (leaf up to the next fork) that are dark or have a low-score node.
 
-    A segment goes when at least 20% of its nodes are ``dark``, or any is
+    A segment goes, as in SNT, when its mean grey level is at or below
+    ``threshold``, or at least 20% of its nodes are (dark), or any node is
     ``low`` (score at or below the radius-adaptive threshold), unless one of
     its nodes is protected. One pass, as SNT.
+
+    Parameters
+    ----------
+    parent, alive, protected : ndarray, shape (n,)
+        As in the module docstring.
+    intensity : ndarray of float, shape (n,)
+        Grey level of each node.
+    threshold : float
+        The background threshold of the trace.
+    low : ndarray of bool, shape (n,)
 
     Returns
     -------
     ndarray of bool
-        The new ``alive``.
+        ``alive`` less the removed segments.
+
+    Examples
+    --------
+    >>> parent = np.array([-1, 0, 1, 2, 1, 4])  # a fork at node 1: branches 2-3 and 4-5
+    >>> intensity = np.array([100, 100, 100, 100, 100, 5.0])
+    >>> alive = prune_terminal_segments(parent, np.ones(6, bool), intensity, 10.0, np.zeros(6, bool),
+    ...                                 np.zeros(6, bool))
+    >>> alive.tolist()
+    [True, True, True, True, False, False]
     """
     alive = np.asarray(alive, dtype=np.bool_).copy()
-    _prune_segments(np.asarray(parent, dtype=np.int64), alive, np.asarray(dark, dtype=np.bool_),
-                    np.asarray(low, dtype=np.bool_), np.asarray(protected, dtype=np.bool_), _DARK_SEGMENT_FRACTION)
+    _prune_segments(np.asarray(parent, dtype=np.int64), alive, np.asarray(intensity, dtype=np.float64),
+                    float(threshold), np.asarray(low, dtype=np.bool_), np.asarray(protected, dtype=np.bool_),
+                    _DARK_SEGMENT_FRACTION)
     return alive
 
 
@@ -134,24 +155,25 @@ def _prune_leaves(parent, alive, bad, protected):
 
 
 @numba.njit(cache=True)
-def _prune_segments(parent, alive, dark, low, protected, dark_fraction):
+def _prune_segments(parent, alive, intensity, threshold, low, protected, dark_fraction):
     counts = _children(parent, alive)
     segment = np.empty(parent.shape[0], dtype=np.int64)
     for leaf in range(parent.shape[0]):
         if not alive[leaf] or counts[leaf] != 0:
             continue
-        n, n_dark, any_low, guarded = 0, 0, False, False
+        n, n_dark, total, any_low, guarded = 0, 0, 0.0, False, False
         i = leaf
         while i >= 0 and parent[i] >= 0 and counts[i] <= 1:
             segment[n] = i
             n += 1
-            n_dark += dark[i]
+            n_dark += intensity[i] <= threshold
+            total += intensity[i]
             any_low = any_low or low[i]
             guarded = guarded or protected[i]
             i = parent[i]
         if n == 0 or guarded:
             continue
-        if n_dark >= dark_fraction * n or any_low:
+        if total <= threshold * n or n_dark >= dark_fraction * n or any_low:
             for j in range(n):
                 alive[segment[j]] = False
 

@@ -84,7 +84,21 @@ def node_scores(volume, nodes_zyx, spacing_zyx, score_map, scales) -> np.ndarray
 def adaptive_threshold(threshold: float, radius_voxels) -> np.ndarray:
     """neuTube's radius-adaptive score threshold: ``t / (1 + 1 / (2 + exp(4 - r)))``, ``r`` in voxels.
 
-    Thin nodes (small ``r``) get a lower bar than thick ones.
+    Thick nodes get a lower bar than thin ones: about ``0.96 t`` for a node
+    one voxel thick, falling to ``2 t / 3`` from about eight voxels on
+    (neuTube's ``Local_Neuroseg_Good_Score``, as SNT uses it).
+
+    Parameters
+    ----------
+    threshold : float
+        ``t``, SNT's ``scoreMapPruneThreshold`` (0 by default).
+    radius_voxels : array_like
+        Node radii in voxels.
+
+    Returns
+    -------
+    ndarray of float
+        The threshold per node; a node scoring at or below it is low.
 
     Examples
     --------

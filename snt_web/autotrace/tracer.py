@@ -365,7 +365,7 @@ def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, p
         scores = node_scores(volume, nodes, spacing, score_map, score_scales(radii))
         low = scores <= adaptive_threshold(settings.score_threshold, radii / spacing.min())
     alive = prune_leaves(parent, np.ones(len(parent), dtype=bool), dark | low, protected)
-    alive = prune_terminal_segments(parent, alive, dark, low, protected)
+    alive = prune_terminal_segments(parent, alive, intensity, threshold, low, protected)
     return hierarchical_prune(parent, alive, intensity, nodes, radii[:, None] / spacing, protected, covered,
                               imax=imax, min_length=settings.min_branch_intensity_length, overlap=settings.overlap,
                               sr_ratio=settings.sr_ratio)

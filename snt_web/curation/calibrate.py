@@ -50,36 +50,35 @@ def calibrate(trees: list[Tree], base: CurationSettings | None = None, lower: fl
     if not 0 <= lower < upper <= 100:
         raise ValueError(f"percentiles must satisfy 0 <= lower < upper <= 100, got {lower}, {upper}")
     s = base or CurationSettings()
-    forks = [m for t in trees for m in live.forks(t)]
-    measured = {}
-    for t in trees:
-        for check, m in scan.live_measurements(t, replace(s, soma_distance_enabled=True)).items():
-            measured.setdefault(check, []).extend(m["values"])
-        radius = {}
-        scan.radius_warnings(t, s, radius)
-        for check, m in radius.items():
+    trees = [live.checked_tree(t) for t in trees]
+    # Soma distances are learnt even where that check is off, so that a preset can turn it on.
+    wanted = replace(s, soma_distance_enabled=True)
+    measured: dict = {}
+    for tree in trees:
+        found = scan.live_measurements(tree, wanted)
+        scan.radius_warnings(tree, s, found)  # for its measurements; its warnings are not wanted here
+        for check, m in found.items():
             measured.setdefault(check, []).extend(m["values"])
 
-    def low(values, default):
-        return _percentile(values, lower, default)
+    def low(check, default):
+        return _percentile(measured.get(check, []), lower, default)
 
-    def high(values, default):
-        return _percentile(values, upper, default)
+    def high(check, default):
+        return _percentile(measured.get(check, []), upper, default)
 
     steps = _inter_node(trees)
     return replace(
         s,
-        branch_angle_min=low([m.branch_angle for m in forks], s.branch_angle_min),
-        branch_angle_max=high([m.branch_angle for m in forks], s.branch_angle_max),
-        direction_min_alignment=low([m.direction for m in forks], s.direction_min_alignment),
-        radius_continuity_max_ratio=high([m.radius_ratio for m in forks], s.radius_continuity_max_ratio),
-        inter_fork_min_distance=low([m.inter_fork for m in forks], s.inter_fork_min_distance),
-        tortuosity_max_diff=high([m.tortuosity_diff for m in forks], s.tortuosity_max_diff),
-        terminal_min_length=low(measured.get(live.TERMINAL_LENGTH, []), s.terminal_min_length),
-        soma_max_distance=high(measured.get(live.SOMA_DISTANCE, []), s.soma_max_distance),
-        radius_jumps_max_ratio=high(measured.get(scan.RADIUS_JUMPS, []), s.radius_jumps_max_ratio),
-        radius_monotonicity_min_run=int(math.ceil(high(measured.get(scan.RADIUS_INVERSIONS, []),
-                                                       s.radius_monotonicity_min_run))),
+        branch_angle_min=low(live.BRANCH_ANGLE, s.branch_angle_min),
+        branch_angle_max=high(live.BRANCH_ANGLE, s.branch_angle_max),
+        direction_min_alignment=low(live.DIRECTION, s.direction_min_alignment),
+        radius_continuity_max_ratio=high(live.RADIUS_CONTINUITY, s.radius_continuity_max_ratio),
+        inter_fork_min_distance=low(live.INTER_FORK, s.inter_fork_min_distance),
+        tortuosity_max_diff=high(live.TORTUOSITY, s.tortuosity_max_diff),
+        terminal_min_length=low(live.TERMINAL_LENGTH, s.terminal_min_length),
+        soma_max_distance=high(live.SOMA_DISTANCE, s.soma_max_distance),
+        radius_jumps_max_ratio=high(scan.RADIUS_JUMPS, s.radius_jumps_max_ratio),
+        radius_monotonicity_min_run=int(math.ceil(high(scan.RADIUS_INVERSIONS, s.radius_monotonicity_min_run))),
         # SNT: crossovers are looked for at twice the median distance between nodes.
         crossover_proximity=2 * float(np.median(steps)) if steps else s.crossover_proximity,
     )

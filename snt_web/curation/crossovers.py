@@ -57,8 +57,22 @@ class CrossoverEvent:
     windows: dict
 
 
-def _points(tree: Tree):
-    """Nodes and segment midpoints: positions, path ids, doubled node indices (odd = midpoint)."""
+def probe_points(tree: Tree) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the hash grid pairs: every node and every segment midpoint of the paths (fitted copies left out).
+
+    Parameters
+    ----------
+    tree : Tree
+        Physical coordinates.
+
+    Returns
+    -------
+    positions : ndarray (n, 3)
+        Physical x, y, z.
+    path_ids : ndarray of int (n,)
+    doubled_index : ndarray of int (n,)
+        Twice the node index; odd for the midpoint after that node.
+    """
     pos, pid, idx = [], [], []
     for path in tree.paths:
         if path.fitted_of is not None or not len(path):
@@ -171,11 +185,27 @@ def _segments(points: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndar
 
 
 def verify_run(a_points, b_points, a_window, b_window):
-    """Segment-level check of a run: ``(median distance, median angle, centre)``.
+    """Segment-level check of a run.
 
     For each segment of the first path in its window, the closest segment of
     the second path in its window; distances, angles (orientation-free,
     0-90°) and closest-point midpoints are pooled.
+
+    Parameters
+    ----------
+    a_points, b_points : ndarray (n, 3)
+        The two paths' nodes, physical.
+    a_window, b_window : tuple of int
+        ``(first, last)`` node of the run on each path.
+
+    Returns
+    -------
+    distance : float
+        Median closest distance.
+    angle : float
+        Median angle, degrees (0 where the segments have no length).
+    centre : ndarray (3,)
+        Mean of the closest-point midpoints.
     """
     p0, p1 = _segments(a_points, *a_window)
     q0, q1 = _segments(b_points, *b_window)
@@ -208,22 +238,22 @@ def _joined_at(tree: Tree, a: int, b: int, centre: np.ndarray, proximity: float,
 
 
 def _merge(events: list[CrossoverEvent], proximity: float) -> list[CrossoverEvent]:
-    """Merge events whose centres are within ``proximity``: centres averaged, participants joined."""
-    merged: list[list] = []
+    """Merge events whose centres are within ``proximity``: centres averaged, participants joined, least distance."""
+    groups: list[dict] = []
     for ev in events:
         centre = np.asarray(ev.location)
-        for group in merged:
-            if np.linalg.norm(group[0] - centre) <= proximity:
-                group[0] = (group[0] * group[4] + centre) / (group[4] + 1)
-                group[1] = min(group[1], ev.distance)
-                group[2] = group[2] + [ev.angle]
-                group[3].update(ev.windows)
-                group[4] += 1
-                break
-        else:
-            merged.append([centre, ev.distance, [ev.angle], dict(ev.windows), 1])
-    return [CrossoverEvent(tuple(float(v) for v in c), d, float(np.median(angles)), tuple(sorted(w)), w)
-            for c, d, angles, w, _ in merged]
+        group = next((g for g in groups if np.linalg.norm(g["centre"] - centre) <= proximity), None)
+        if group is None:
+            groups.append({"centre": centre, "distance": ev.distance, "angles": [ev.angle],
+                           "windows": dict(ev.windows)})
+            continue
+        n = len(group["angles"])
+        group["centre"] = (group["centre"] * n + centre) / (n + 1)
+        group["distance"] = min(group["distance"], ev.distance)
+        group["angles"].append(ev.angle)
+        group["windows"].update(ev.windows)
+    return [CrossoverEvent(tuple(float(v) for v in g["centre"]), g["distance"], float(np.median(g["angles"])),
+                           tuple(sorted(g["windows"])), g["windows"]) for g in groups]
 
 
 def find_crossovers(tree: Tree, proximity: float = 2.0, min_run: int = 2, *, include_self: bool = False,
@@ -261,7 +291,7 @@ def find_crossovers(tree: Tree, proximity: float = 2.0, min_run: int = 2, *, inc
     """
     if proximity <= 0:
         raise ValueError(f"proximity must be positive, got {proximity}")
-    positions, pids, idx = _points(tree)
+    positions, pids, idx = probe_points(tree)
     # Paths on other channels or frames (a timelapse) never meet: pair within each image only.
     ct = {p.id: (p.channel, p.frame) if same_channel_frame else (0, 0) for p in tree.paths}
     image_of = np.array([ct[p] for p in pids.tolist()]).reshape(-1, 2)
@@ -316,6 +346,27 @@ def find_crossovers(tree: Tree, proximity: float = 2.0, min_run: int = 2, *, inc
 
 def find_bundles(tree: Tree, proximity: float = 3.0, max_angle: float = 20.0, min_run: int = 10,
                  **kwargs) -> list[CrossoverEvent]:
-    """Sustained near-parallel runs of two paths (SNT's ``BundleDetector``): the crossover search kept to
-    runs of ``min_run`` nodes at median angles up to ``max_angle`` degrees."""
+    """Sustained near-parallel runs of two paths (SNT's ``BundleDetector``).
+
+    The crossover search kept to runs of at least ``min_run`` nodes whose
+    median angle is at most ``max_angle``; a short run at a path's end is no
+    bundle, so the end exemption is off.
+
+    Parameters
+    ----------
+    tree : Tree
+        Physical coordinates.
+    proximity : float
+        How close the paths run (physical units); SNT's default 3.0.
+    max_angle : float
+        Largest median angle between them, degrees (20).
+    min_run : int
+        Nodes the run needs (10).
+    **kwargs
+        Other options of :func:`find_crossovers`.
+
+    Returns
+    -------
+    list of CrossoverEvent
+    """
     return find_crossovers(tree, proximity, min_run, max_angle=max_angle, end_exemption=False, **kwargs)

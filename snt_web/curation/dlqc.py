@@ -22,7 +22,7 @@ import numpy as np
 
 from ..io.errors import SNTWebIOError
 from ..model import Tree
-from .warnings import CableAtStake, CurationWarning, ImpactKind, Severity, nearest_paths
+from .warnings import CableAtStake, CurationWarning, ImpactKind, NearbyPaths, Severity
 
 DLQC = "DL-QC"
 SEED_REVIEW = "Seed Review"
@@ -76,27 +76,52 @@ def _path_ids(value, tree: Tree) -> tuple[int, ...] | None:
 
 def point_warning(tree: Tree, xyz, value: float, *, check: str = DLQC, severity=Severity.WARNING,
                   message: str = "", threshold: float = math.nan, paths=None,
-                  max_distance: float = DEFAULT_REACH, stake: CableAtStake | None = None) -> CurationWarning:
-    """A warning at physical ``xyz``; affected paths are those within ``max_distance`` unless given.
+                  max_distance: float = DEFAULT_REACH, stake: CableAtStake | None = None,
+                  near: NearbyPaths | None = None) -> CurationWarning:
+    """A warning at a point, about the paths near it unless told which.
 
-    ``stake`` is the tree's :class:`CableAtStake`, to reuse across many points.
+    Parameters
+    ----------
+    tree : Tree
+    xyz : sequence of 3 float
+        Physical x, y, z.
+    value : float
+        The measured value (a model's score, a seed's confidence).
+    check, severity, message, threshold
+        As the warning shows them; the message defaults to the check and score.
+    paths : sequence of int, optional
+        Affected path ids; if omitted, the paths with a node within
+        ``max_distance`` of ``xyz``, nearest first.
+    max_distance : float
+        Physical units.
+    stake : CableAtStake, optional
+    near : NearbyPaths, optional
+        The tree's, to reuse across many points.
+
+    Returns
+    -------
+    CurationWarning
+        Its impact is the cable at stake in the affected paths' subtrees.
     """
     xyz = tuple(float(v) for v in xyz)
-    ids = tuple(paths) if paths is not None else nearest_paths(tree, xyz, max_distance)
+    ids = tuple(paths) if paths is not None else (near or NearbyPaths(tree))(xyz, max_distance)
     stake = stake or CableAtStake(tree)
     return CurationWarning(check, Severity.parse(severity), message or f"{check}: score {value:.2f}", xyz, ids,
                            value, threshold, stake(ids, ImpactKind.SUBTREE))
 
 
-def _row_warning(tree: Tree, row: dict, max_distance: float, stake: CableAtStake) -> CurationWarning:
+def _row_warning(tree: Tree, row: dict, max_distance: float, stake: CableAtStake, near: NearbyPaths
+                 ) -> CurationWarning:
     row = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
     xyz = [_number(row.get(k), k) for k in ("x", "y", "z")]
     score = _number(row.get("score", row.get("value")), "score", required=False)
     severity = row.get("severity") or "WARNING"
-    return point_warning(tree, xyz, score, check=(row.get("check") or DLQC).strip(),
-                         severity=Severity.parse(severity), message=(row.get("message") or "").strip(),
+    # JSON items may hold numbers where a CSV holds text.
+    return point_warning(tree, xyz, score, check=str(row.get("check") or DLQC).strip(),
+                         severity=Severity.parse(severity), message=str(row.get("message") or "").strip(),
                          threshold=_number(row.get("threshold"), "threshold", required=False),
-                         paths=_path_ids(row.get("paths"), tree), max_distance=max_distance, stake=stake)
+                         paths=_path_ids(row.get("paths"), tree), max_distance=max_distance, stake=stake,
+                         near=near)
 
 
 def _rows(text: str, source) -> list[tuple[int, object]]:
@@ -129,20 +154,38 @@ def parse_points(text: str, tree: Tree, *, source="<upload>", max_distance: floa
                  ) -> tuple[list[CurationWarning], list[RowError]]:
     """Warnings from DL-QC CSV or JSON text, and the rows that could not be imported.
 
+    Parameters
+    ----------
+    text : str
+        A CSV with a header row (``x, y, z`` required, case-insensitive) or
+        JSON: a list of objects, or ``{"warnings": [...]}`` / ``{"points": [...]}``.
+    tree : Tree
+        The reconstruction the points are about (paths named must exist).
+    source : str or path-like
+        Named in errors: the file or upload.
+    max_distance : float
+        Physical reach for the paths of a row that names none.
+
+    Returns
+    -------
+    warnings : list of CurationWarning
+    errors : list of RowError
+        Each skipped row's line (CSV) or item number (JSON) and why.
+
     Raises
     ------
     InvalidPointsError
         The file as a whole is unreadable (bad JSON, no x, y, z columns).
     """
     warnings, errors = [], []
-    stake = CableAtStake(tree)
+    stake, near = CableAtStake(tree), NearbyPaths(tree)
     for number, row in _rows(text, source):
         try:
             if isinstance(row, Exception):
                 raise row
             if not isinstance(row, dict):
                 raise ValueError("not an object with x, y, z")
-            warnings.append(_row_warning(tree, row, max_distance, stake))
+            warnings.append(_row_warning(tree, row, max_distance, stake, near))
         except ValueError as error:
             errors.append(RowError(number, str(error)))
     return warnings, errors
@@ -150,7 +193,13 @@ def parse_points(text: str, tree: Tree, *, source="<upload>", max_distance: floa
 
 def read_points(path, tree: Tree, max_distance: float = DEFAULT_REACH
                 ) -> tuple[list[CurationWarning], list[RowError]]:
-    """:func:`parse_points` of a file."""
+    """:func:`parse_points` of a CSV or JSON file (UTF-8).
+
+    Raises
+    ------
+    InvalidPointsError
+        Naming the file: it cannot be read, or is not a points table at all.
+    """
     try:
         text = open(path, encoding="utf-8-sig").read()
     except (OSError, UnicodeDecodeError) as error:
@@ -175,13 +224,19 @@ def seed_review_warnings(seed_xyz_um, tree: Tree, severity=Severity.INFO, confid
         Per seed, what to say about it (type, source); shown in the message.
     max_distance : float
         Paths with a node this close to a seed are its affected paths.
+
+    Returns
+    -------
+    list of CurationWarning
+        One per seed, in order: check "Seed Review", value the confidence,
+        threshold 0; no affected paths where none is near (still reviewable).
     """
     points = np.asarray(seed_xyz_um, dtype=float).reshape(-1, 3)
     conf = np.full(len(points), np.nan) if confidences is None else np.asarray(confidences, dtype=float)
-    out, stake = [], CableAtStake(tree)
+    out, stake, near = [], CableAtStake(tree), NearbyPaths(tree)
     for k, xyz in enumerate(points):
         detail = f", {labels[k]}" if labels is not None and labels[k] else ""
         out.append(point_warning(tree, xyz, float(conf[k]), check=SEED_REVIEW, severity=severity,
                                  message=f"Seed candidate: confidence {conf[k]:.2f}{detail}", threshold=0.0,
-                                 max_distance=max_distance, stake=stake))
+                                 max_distance=max_distance, stake=stake, near=near))
     return out

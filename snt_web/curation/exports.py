@@ -37,6 +37,7 @@ class Partition:
     unreviewed: Tree
 
     def items(self):
+        """``(status, Tree)`` pairs, in SNT's order."""
         return {"positive": self.positive, "negative": self.negative, "unsure": self.unsure,
                 "unreviewed": self.unreviewed}.items()
 
@@ -61,6 +62,16 @@ def partition_by_review(tree: Tree) -> Partition:
     A path whose parent falls in another partition becomes a primary path of
     its own, so each part is a valid reconstruction to write. Fitted copies go
     with their original.
+
+    Parameters
+    ----------
+    tree : Tree
+
+    Returns
+    -------
+    Partition
+        Paths tagged ``{cur:accept}`` (positive), ``{cur:reject}``
+        (negative), ``{cur:unsure}``, and the rest; the last tag decides.
     """
     groups = {name: [] for name in ("positive", "negative", "unsure", "unreviewed")}
     status = {}
@@ -77,28 +88,43 @@ def partition_by_review(tree: Tree) -> Partition:
                         for name, paths in groups.items()})
 
 
-def write_partitions(tree: Tree, outdir, fmt: str = "swc", stem: str = "reconstruction") -> dict[str, str]:
-    """Write each non-empty partition as ``<stem>-<status>.<fmt>`` (``swc`` or ``traces``); ``{status: file}``."""
+def _named_parts(tree: Tree, fmt: str, stem: str):
+    """``(status, file name, part)`` of each non-empty partition."""
     if fmt not in ("swc", "traces"):
         raise ValueError(f"format must be swc or traces, not {fmt!r}")
+    return [(name, f"{stem}-{name}.{fmt}", part) for name, part in partition_by_review(tree).items() if len(part)]
+
+
+def write_partitions(tree: Tree, outdir, fmt: str = "swc", stem: str = "reconstruction") -> dict[str, str]:
+    """Write each non-empty partition as ``<stem>-<status>.<fmt>`` in ``outdir``.
+
+    Parameters
+    ----------
+    tree : Tree
+        Paths tagged ``{cur:accept}``, ``{cur:reject}``, ``{cur:unsure}`` or not at all.
+    outdir : path-like
+    fmt : {"swc", "traces"}
+    stem : str
+
+    Returns
+    -------
+    dict
+        ``{status: file written}``.
+    """
     written = {}
-    for name, part in partition_by_review(tree).items():
-        if len(part):
-            target = FilePath(outdir) / f"{stem}-{name}.{fmt}"
-            write_reconstruction(part, target)
-            written[name] = str(target)
+    for name, filename, part in _named_parts(tree, fmt, stem):
+        target = FilePath(outdir) / filename
+        write_reconstruction(part, target)
+        written[name] = str(target)
     return written
 
 
 def partitions_zip(tree: Tree, fmt: str = "swc", stem: str = "reconstruction") -> bytes:
     """The non-empty partitions as ``<stem>-<status>.<fmt>`` files in one zip archive (for a download)."""
-    if fmt not in ("swc", "traces"):
-        raise ValueError(f"format must be swc or traces, not {fmt!r}")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, part in partition_by_review(tree).items():
-            if len(part):
-                archive.writestr(f"{stem}-{name}.{fmt}", reconstruction_bytes(part, fmt, compresslevel=None))
+        for _, filename, part in _named_parts(tree, fmt, stem):
+            archive.writestr(filename, reconstruction_bytes(part, fmt, compresslevel=None))
     return buffer.getvalue()
 
 
@@ -111,7 +137,21 @@ def _cell(value) -> str:
 def warnings_csv(warnings: list[CurationWarning], reviews: dict | None = None, reviewed_only: bool = False) -> str:
     """The warnings as CSV text; with ``reviews`` (key → ``{decision, reviewer, time}``) also their decisions.
 
-    ``reviewed_only`` keeps the warnings with a decision: the training set for a QC classifier.
+    Parameters
+    ----------
+    warnings : list of CurationWarning
+    reviews : dict, optional
+        Warning key → ``{"decision", "reviewer", "time"}`` (as
+        :func:`snt_web.store.curation.warnings_and_reviews` gives them); adds
+        the columns ``decision, reviewer, time, key``.
+    reviewed_only : bool
+        Keep the warnings with a decision: the training set for a QC classifier.
+
+    Returns
+    -------
+    str
+        Columns ``check, severity, message, x, y, z, paths, value, threshold,
+        impact`` (x, y, z physical; paths ``;``-separated; NaN as empty).
     """
     columns = WARNING_COLUMNS + (REVIEW_COLUMNS if reviews is not None else ())
     buffer = io.StringIO()

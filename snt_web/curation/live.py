@@ -85,14 +85,32 @@ def _child_direction(child: Path, nodes: int) -> np.ndarray:
     return child.points[min(nodes, len(child) - 1)] - child.points[0]
 
 
+def _fork_node(branch_index, n: int) -> int:
+    """The parent node a child starts at: its branch index within ``0..n-1``, the parent's end when unset."""
+    return n - 1 if branch_index is None else min(max(int(branch_index), 0), n - 1)
+
+
 def measure_fork(tree: Tree, child: Path) -> ForkMeasures | None:
-    """The measures at the fork where ``child`` starts; None for a primary path or a dangling parent."""
+    """The measures at the fork where ``child`` starts.
+
+    Parameters
+    ----------
+    tree : Tree
+        Physical coordinates.
+    child : Path
+        A path of ``tree`` with a parent.
+
+    Returns
+    -------
+    ForkMeasures or None
+        None for a primary path or a child whose parent is not in the tree.
+    """
     try:
         parent = tree.path(child.parent_id)
     except KeyError:
         return None
     n = len(parent)
-    bi = n - 1 if child.branch_index is None else min(max(int(child.branch_index), 0), n - 1)
+    bi = _fork_node(child.branch_index, n)
     fork = parent.points[bi]
     angle = direction = math.nan
     if n >= 2 and len(child) >= 2:
@@ -104,9 +122,10 @@ def measure_fork(tree: Tree, child: Path) -> ForkMeasures | None:
     ratio = math.nan
     if parent.has_radii and child.has_radii and parent.radii[bi] > 0:
         ratio = float(np.median(child.radii[:5]) / parent.radii[bi])
-    others = [c.branch_index for c in tree.children(parent.id)
-              if c.id != child.id and c.fitted_of is None and c.branch_index is not None and c.branch_index != bi]
-    inter = min((float(np.linalg.norm(parent.points[min(o, n - 1)] - fork)) for o in others), default=math.nan)
+    # Siblings at the same node are one fork, not two forks 0 apart.
+    others = {_fork_node(c.branch_index, n) for c in tree.children(parent.id)
+              if c.id != child.id and c.fitted_of is None} - {bi}
+    inter = min((float(np.linalg.norm(parent.points[o] - fork)) for o in others), default=math.nan)
     tort = math.nan
     if len(parent) >= 5 and len(child) >= 5:
         tort = abs(contraction(child) - contraction(parent))
@@ -159,6 +178,7 @@ def _fork_warnings(stake: CableAtStake, m: ForkMeasures, s: CurationSettings) ->
         add(DIRECTION, severity, f"Path {m.child_id} doubles back along path {m.parent_id} "
             f"({m.direction:.1f}° from reversal)", m.direction, s.direction_min_alignment)
     if s.radius_continuity_enabled and math.isfinite(m.radius_ratio) and m.radius_ratio > s.radius_continuity_max_ratio:
+        # SNT: above 1.5 a warning, above 3.0 an error: twice the threshold.
         severity = Severity.ERROR if m.radius_ratio > 2 * s.radius_continuity_max_ratio else Severity.WARNING
         add(RADIUS_CONTINUITY, severity, f"Path {m.child_id} starts {m.radius_ratio:.2f}× thicker than its parent",
             m.radius_ratio, s.radius_continuity_max_ratio, ImpactKind.LOCAL, (m.child_id,))
@@ -186,6 +206,7 @@ def _path_warnings(tree: Tree, stake: CableAtStake, path: Path, s: CurationSetti
     if s.soma_distance_enabled and path.parent_id is not None:
         d = soma_distance(tree, path)
         if d > s.soma_max_distance:
+            # SNT: beyond 500 µm a warning, beyond 1500 µm an error: three times the threshold.
             severity = Severity.ERROR if d > 3 * s.soma_max_distance else Severity.WARNING
             out.append(CurationWarning(SOMA_DISTANCE, severity, f"Path {path.id} starts {d:.1f} from the soma",
                                        start, (path.id,), d, s.soma_max_distance,

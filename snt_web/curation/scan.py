@@ -69,7 +69,7 @@ def _ancestors(tree: Tree, path: Path) -> set[int]:
     return seen
 
 
-def crossover_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> list[CurationWarning]:
+def _crossover_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> list[CurationWarning]:
     """Unjoined paths that cross (WARNING) and, when enabled, run side by side (INFO)."""
     stake = CableAtStake(tree)
     out = []
@@ -93,7 +93,7 @@ def crossover_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> l
     return out
 
 
-def missed_fork_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> list[CurationWarning]:
+def _missed_fork_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> list[CurationWarning]:
     """Terminal ends close to another path they are not joined to: a fork that was never made."""
     stake = CableAtStake(tree)
     paths = _paths(tree)
@@ -137,7 +137,23 @@ def _longest_increase(radii: np.ndarray) -> tuple[int, int]:
 
 
 def radius_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> list[CurationWarning]:
-    """Invalid radii, thickness jumps between neighbouring nodes and thickness inversions (runs of growth)."""
+    """Invalid radii, thickness jumps between neighbouring nodes and thickness inversions (runs of growth).
+
+    Parameters
+    ----------
+    tree : Tree
+        Paths without radii are passed over.
+    s : CurationSettings
+        Which of the three checks flag, and where.
+    measurements : dict
+        Filled in place with each check's distribution (``{"values",
+        "thresholds"}``), whether or not the check is enabled, so that
+        calibration can learn from it.
+
+    Returns
+    -------
+    list of CurationWarning
+    """
     stake = CableAtStake(tree)
     out, jumps, runs = [], [], []
     for path in _paths(tree):
@@ -167,7 +183,7 @@ def radius_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> list
         runs.append(steps)
         if s.radius_monotonicity_enabled and steps >= max(s.radius_monotonicity_min_run, 1):
             out.append(CurationWarning(
-                RADIUS_INVERSIONS, Severity.INFO, f"Path {path.id} thickens for {steps} nodes in a row "
+                RADIUS_INVERSIONS, Severity.INFO, f"Path {path.id} thickens {steps} times in a row "
                 "(traced from the tip towards the soma?)", tuple(path.points[end]), (path.id,), float(steps),
                 float(s.radius_monotonicity_min_run), local))
     _measure(measurements, RADIUS_JUMPS, jumps, s.radius_jumps_max_ratio)
@@ -175,14 +191,15 @@ def radius_warnings(tree: Tree, s: CurationSettings, measurements: dict) -> list
     return out
 
 
-def geometry_warnings(tree: Tree, s: CurationSettings, measurements: dict, shape_zyx=None,
-                      spacing_zyx=None) -> list[CurationWarning]:
+def _geometry_warnings(tree: Tree, s: CurationSettings, measurements: dict, shape_zyx=None,
+                       spacing_zyx=None) -> list[CurationWarning]:
     """Boundary proximity of terminal ends (needs the image's shape) and Z-extent ratio."""
     stake = CableAtStake(tree)
+    paths = _paths(tree)
     out = []
     if s.boundary_enabled and shape_zyx is not None:
         values = []
-        for path in _paths(tree):
+        for path in paths:
             if not _terminal(tree, path):
                 continue
             vox = path.points[-1][::-1] / np.asarray(spacing_zyx, dtype=float)
@@ -196,11 +213,11 @@ def geometry_warnings(tree: Tree, s: CurationSettings, measurements: dict, shape
                                            tuple(path.points[-1]), (path.id,), d, s.boundary_min_voxels,
                                            stake((path.id,), ImpactKind.LOCAL)))
         _measure(measurements, BOUNDARY, values, s.boundary_min_voxels)
-    all_z = np.concatenate([p.points[:, 2] for p in _paths(tree)]) if _paths(tree) else np.empty(0)
+    all_z = np.concatenate([p.points[:, 2] for p in paths]) if paths else np.empty(0)
     flat = (shape_zyx is not None and shape_zyx[0] == 1) or not len(all_z) or np.ptp(all_z) == 0
     if s.z_extent_enabled and not flat:
         values = []
-        for path in _paths(tree):
+        for path in paths:
             if path.length <= 0:
                 continue
             ratio = float(np.ptp(path.points[:, 2]) / path.length)
@@ -220,7 +237,7 @@ def _volume_for(image: Image, path: Path) -> np.ndarray:
     return image.volume(c, t)
 
 
-def signal_warnings(tree: Tree, s: CurationSettings, measurements: dict, image: Image) -> list[CurationWarning]:
+def _signal_warnings(tree: Tree, s: CurationSettings, measurements: dict, image: Image) -> list[CurationWarning]:
     """Path and tip contrast against the automatic or preset threshold, and intensity dips along paths."""
     stake = CableAtStake(tree)
     out = []
@@ -239,6 +256,8 @@ def signal_warnings(tree: Tree, s: CurationSettings, measurements: dict, image: 
                                                tuple(p.points[len(p) // 2]), (p.id,), contrasts[p.id], threshold,
                                                stake((p.id,), ImpactKind.LOCAL)))
         if s.tip_signal_enabled:
+            # "Auto" borrows the path check's automatic threshold, as SNT does; when there is none (a preset
+            # fixes the path threshold, or no path to derive it from) SNT's tip fallback applies.
             tip_threshold = s.tip_min_contrast if s.tip_min_contrast > 0 else (
                 threshold if s.signal_min_contrast <= 0 and contrasts else signal.TIP_FALLBACK)
             tips = {}
@@ -270,7 +289,20 @@ def signal_warnings(tree: Tree, s: CurationSettings, measurements: dict, image: 
 
 
 def live_measurements(tree: Tree, s: CurationSettings) -> dict:
-    """The distribution of each live check's measure over all forks and paths."""
+    """The distribution of each live check's measure over all forks and paths.
+
+    Parameters
+    ----------
+    tree : Tree
+    s : CurationSettings
+        The thresholds drawn on the histograms; soma distances are measured
+        only when that check is enabled.
+
+    Returns
+    -------
+    dict
+        Check name → ``{"values": [...], "thresholds": [...]}``.
+    """
     out: dict = {}
     forks = live.forks(tree)
     _measure(out, live.BRANCH_ANGLE, [m.branch_angle for m in forks], s.branch_angle_min, s.branch_angle_max)
@@ -314,14 +346,14 @@ def full_scan(tree: Tree, settings: CurationSettings | None = None, image: Image
     warnings = live.live_checks(tree, s)
     measurements = live_measurements(tree, s)
     report(0.2, "crossovers")
-    warnings += crossover_warnings(tree, s, measurements)
+    warnings += _crossover_warnings(tree, s, measurements)
     report(0.5, "paths")
-    warnings += missed_fork_warnings(tree, s, measurements)
+    warnings += _missed_fork_warnings(tree, s, measurements)
     warnings += radius_warnings(tree, s, measurements)
-    warnings += geometry_warnings(tree, s, measurements, None if image is None else image.shape_zyx,
+    warnings += _geometry_warnings(tree, s, measurements, None if image is None else image.shape_zyx,
                                   None if image is None else image.spacing)
     if image is not None:
         report(0.7, "signal")
-        warnings += signal_warnings(tree, s, measurements, image)
+        warnings += _signal_warnings(tree, s, measurements, image)
     report(1.0, "done")
     return ScanResult(sort_warnings(warnings), measurements)

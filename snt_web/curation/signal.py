@@ -27,6 +27,20 @@ def profile_values(volume: np.ndarray, spacing_zyx, points_xyz, radii=None) -> n
     Each line lies in the node's XY plane, perpendicular to the path there,
     ``max(round(3 × mean radius), 5)`` voxels to either side (SNT's profile
     half-length), sampled every voxel with linear interpolation.
+
+    Parameters
+    ----------
+    volume : ndarray (z, y, x)
+    spacing_zyx : sequence of 3 float
+    points_xyz : array_like (n, 3)
+        Physical node positions.
+    radii : array_like (n,), optional
+        Physical radii; the half-length is 5 voxels without them.
+
+    Returns
+    -------
+    ndarray of float
+        All the profiles' samples in one array.
     """
     pts = np.asarray(points_xyz, dtype=float)
     vox = _voxels(pts, spacing_zyx)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from enum import Enum, IntEnum
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from ..model import Tree
 
@@ -91,6 +92,7 @@ class CurationWarning:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def with_(self, **changes) -> "CurationWarning":
+        """A copy with some fields changed (a new key if check, location or paths change)."""
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -107,6 +109,7 @@ class CurationWarning:
 
     @classmethod
     def from_dict(cls, data: dict) -> "CurationWarning":
+        """The warning :meth:`to_dict` describes (its ``key`` is recomputed, not read)."""
         def num(v):
             return math.nan if v is None else float(v)
 
@@ -169,6 +172,7 @@ class CableAtStake:
         return self._subtree[path_id]
 
     def __call__(self, path_ids, kind: ImpactKind) -> float:
+        """The impact of a finding about ``path_ids``: a fraction 0-1 of the total cable, NaN if none at stake."""
         ids = [i for i in dict.fromkeys(path_ids) if i in self._length]
         if kind is ImpactKind.NONE or not ids or self.total <= 0:
             return math.nan
@@ -178,14 +182,32 @@ class CableAtStake:
         return float(min(stakes) if children else max(stakes)) / self.total
 
 
-def nearest_paths(tree: Tree, xyz, max_distance: float) -> tuple[int, ...]:
-    """Ids of paths with a node within ``max_distance`` of physical ``xyz``, nearest first."""
-    xyz = np.asarray(xyz, dtype=float)
-    found = []
-    for path in tree.paths:
-        if path.fitted_of is not None or not len(path):
-            continue
-        d = float(np.min(np.linalg.norm(path.points - xyz, axis=1)))
-        if d <= max_distance:
-            found.append((d, path.id))
-    return tuple(pid for _, pid in sorted(found))
+class NearbyPaths:
+    """Which paths pass near a point: an index over the tree's nodes, built once for many points.
+
+    DL-QC files and seeds sent for review bring thousands of points; a k-d
+    tree answers each in the time of its neighbourhood, not of the whole tree.
+
+    Examples
+    --------
+    >>> near = NearbyPaths(tree)  # doctest: +SKIP
+    >>> near((10.0, 0.5, 0.0), 5.0)  # doctest: +SKIP
+    (0, 1)
+    """
+
+    def __init__(self, tree: Tree):
+        paths = [p for p in tree.paths if p.fitted_of is None and len(p)]
+        self._nodes = np.concatenate([p.points for p in paths]) if paths else np.empty((0, 3))
+        self._owner = np.concatenate([np.full(len(p), p.id) for p in paths]) if paths else np.empty(0, int)
+        self._index = cKDTree(self._nodes) if paths else None
+
+    def __call__(self, xyz, max_distance: float) -> tuple[int, ...]:
+        """Ids of the paths with a node within ``max_distance`` of physical ``xyz``, nearest first."""
+        if self._index is None:
+            return ()
+        xyz = np.asarray(xyz, dtype=float)
+        near = self._index.query_ball_point(xyz, max_distance)
+        closest: dict[int, float] = {}
+        for owner, d in zip(self._owner[near].tolist(), np.linalg.norm(self._nodes[near] - xyz, axis=1).tolist()):
+            closest[owner] = min(d, closest.get(owner, math.inf))
+        return tuple(pid for pid, _ in sorted(closest.items(), key=lambda item: (item[1], item[0])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy import ndimage
 
@@ -40,9 +41,87 @@ def gaussian(image, scale: float, spacing=None) -> np.ndarray:
     spacing = as_spacing(image.ndim, spacing)
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
-    # Writing straight into float32 smooths an 8- or 16-bit stack without a
-    # float copy of the input.
-    return ndimage.gaussian_filter(image, sigma=tuple(scale / s for s in spacing), output=np.float32, mode="nearest")
+    sigma = tuple(scale / s for s in spacing)
+    if image.ndim == 2:
+        # Writing straight into float32 smooths an 8- or 16-bit image without
+        # a float copy of the input.
+        return ndimage.gaussian_filter(image, sigma=sigma, output=np.float32, mode="nearest")
+    out = np.empty(image.shape, dtype=np.float32)
+    _along_z(image, out, _kernel(sigma[0]))
+    _along_y(out, _kernel(sigma[1]))
+    _along_x(out, _kernel(sigma[2]))
+    return out
+
+
+# A 3D volume is smoothed by compiled separable passes rather than by scipy,
+# twice as fast at the scales of the filter banks: the first pass (z) reads the
+# input in whole planes into the float32 output, the others work in place on
+# it with a plane or a line of scratch, so the memory is that of the output
+# alone, as with scipy. Kernel and borders are scipy's: radius
+# int(4 sigma + 0.5), normalised weights, edge voxels repeated; the sums are
+# float32 (scipy's are float64: the two differ by float32 rounding).
+_TRUNCATE = 4.0
+
+
+def _kernel(sigma: float) -> np.ndarray:
+    radius = int(_TRUNCATE * sigma + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    weights = np.exp(-0.5 / (sigma * sigma) * x * x)
+    return (weights / weights.sum()).astype(np.float32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _along_z(src, out, weights):
+    radius = (weights.size - 1) // 2
+    nz, ny, nx = src.shape
+    for z in range(nz):
+        plane = out[z]
+        plane[:, :] = 0
+        for k in range(-radius, radius + 1):
+            source = src[min(max(z + k, 0), nz - 1)]
+            w = weights[k + radius]
+            for y in range(ny):
+                for x in range(nx):
+                    plane[y, x] += w * source[y, x]
+
+
+@numba.njit(cache=True, nogil=True)
+def _along_y(volume, weights):
+    radius = (weights.size - 1) // 2
+    nz, ny, nx = volume.shape
+    if radius == 0:
+        return
+    plane = np.empty((ny, nx), dtype=np.float32)
+    for z in range(nz):
+        plane[:, :] = volume[z]
+        for y in range(ny):
+            row = volume[z, y]
+            row[:] = 0
+            for k in range(-radius, radius + 1):
+                source = plane[min(max(y + k, 0), ny - 1)]
+                w = weights[k + radius]
+                for x in range(nx):
+                    row[x] += w * source[x]
+
+
+@numba.njit(cache=True, nogil=True)
+def _along_x(volume, weights):
+    radius = (weights.size - 1) // 2
+    nz, ny, nx = volume.shape
+    if radius == 0:
+        return
+    padded = np.empty(nx + 2 * radius, dtype=np.float32)
+    for z in range(nz):
+        for y in range(ny):
+            line = volume[z, y]
+            padded[:radius] = line[0]
+            padded[radius + nx:] = line[nx - 1]
+            padded[radius:radius + nx] = line
+            for x in range(nx):
+                total = np.float32(0)
+                for k in range(2 * radius + 1):
+                    total += weights[k] * padded[x + k]
+                line[x] = total
 
 
 def as_spacing(ndim: int, spacing) -> tuple[float, ...]:

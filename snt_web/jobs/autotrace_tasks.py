@@ -73,7 +73,7 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
         context.progress(96, f"adding {len(tree.paths)} paths")
         # No base version: the new arbors are added to whatever the
         # reconstruction is by now, so edits made while this ran are kept.
-        record, first = edit_tree(context.store, context.project_id, context.user, "add_trees",
+        _, first = edit_tree(context.store, context.project_id, context.user, "add_trees",
                                   {"paths": path_records(tree)}, None)
         path_ids = list(range(first, first + len(tree.paths)))
     return {"n_trees": len(tree.roots()), "n_paths": len(tree.paths), "n_nodes": tree.n_nodes, "path_ids": path_ids,

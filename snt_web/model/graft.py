@@ -65,8 +65,11 @@ def add_trees(tree: Tree, paths: list[dict]) -> tuple[Tree, int]:
         points = np.asarray(record["points"], dtype=float)
         if points.ndim != 2 or points.shape[1:] != (3,) or not len(points) or not np.all(np.isfinite(points)):
             raise ValueError(f"path {k + 1}: points must be a non-empty list of finite x, y, z")
-        added.append(Path(first + k, points, radii=record.get("radii"), name=record.get("name") or "",
-                          swc_type=int(record.get("swc_type", 0)), channel=int(record.get("channel", 1)),
-                          frame=int(record.get("frame", 1)), parent_id=None if parent is None else first + parent,
-                          branch_index=branch_index))
+        try:
+            added.append(Path(first + k, points, radii=record.get("radii"), name=record.get("name") or "",
+                              swc_type=int(record.get("swc_type", 0)), channel=int(record.get("channel", 1)),
+                              frame=int(record.get("frame", 1)),
+                              parent_id=None if parent is None else first + parent, branch_index=branch_index))
+        except (TypeError, ValueError) as error:  # radii of another length, an SWC type out of range...
+            raise ValueError(f"path {k + 1}: {error}") from None
     return Tree(tree.paths + added, spacing_xyz=tree.spacing_xyz, units=tree.units), first

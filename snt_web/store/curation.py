@@ -3,8 +3,8 @@
 Two tables (:mod:`.database`): ``snt_curation_warnings`` (one row per
 warning and project, keyed by :attr:`CurationWarning.key`, with where it came
 from and its review: decision, reviewer, time) and ``snt_curation_scans`` (the
-measured distributions of the latest full scan and live check, for the histograms, and the project's
-thresholds, under source ``settings``). Unlike
+measured distributions of the latest full scan and live check, for the
+histograms, and the project's thresholds, under source ``settings``). Unlike
 SNT, decisions outlive the session, and every warning has its own, whether or
 not it names paths (seed reviews, DL-QC points).
 
@@ -39,10 +39,13 @@ from .records import StoreError
 
 #: Where a warning came from.
 SOURCES = ("scan", "live", "dlqc", "seeds", "api")
+#: The sources :func:`add_warnings` takes; the others are the scans', which replace their undecided warnings.
+ADDED_SOURCES = ("dlqc", "seeds", "api")
 DECISIONS = tuple(DECISION_TAGS)
 
+
 def _require(store, project_id: str, user: str | None, action: str) -> None:
-    store.get(project_id)  # ProjectNotFoundError first
+    store.get(project_id)  # an unknown project is reported as such, not as a permission refused
     role = Accounts(store).role_of(project_id, user)
     if not allows(role, action):
         raise PermissionDenied(user, action, project_id, role)
@@ -76,10 +79,11 @@ def add_warnings(store, project_id: str, user: str | None, warnings, source: str
     PermissionDenied
         The user may not review this project.
     StoreError
-        An unknown ``source``.
+        A ``source`` not in :data:`ADDED_SOURCES`.
     """
-    if source not in SOURCES:
-        raise StoreError(f"unknown warning source {source!r}; one of {', '.join(SOURCES)}")
+    if source not in ADDED_SOURCES:
+        # "scan" and "live" warnings are scan_project's: a re-scan would silently drop added ones.
+        raise StoreError(f"warnings can be added from {', '.join(ADDED_SOURCES)}, not {source!r}")
     _require(store, project_id, user, "review")
     with db.transaction(store.engine) as conn:
         return _upsert(conn, project_id, list(warnings), source, time.time())
@@ -201,7 +205,8 @@ class ReviewPaths:
         for path in tree.paths:
             if path.id not in self.path_ids:
                 continue
-            tags = [t for t in path.tags if t not in CURATION_TAGS] + ([self.tag] if self.tag else [])
+            # Any earlier review tag goes, as SNT's markPositive/Negative/Unsure drop every {cur:...} first.
+            tags = [t for t in path.tags if not t.startswith("cur:")] + ([self.tag] if self.tag else [])
             if tags != path.tags:
                 tree = edit.set_path_properties(tree, path.id, tags=tags)
                 changed.append(path.id)

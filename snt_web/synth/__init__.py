@@ -14,11 +14,11 @@ from ..model import Tree
 from .neuron import random_neuron
 from .render import add_noise, render_tree
 
-__all__ = ["make_demo", "random_neuron", "render_tree", "add_noise"]
+__all__ = ["PSF_SIGMA_UM", "make_demo", "random_neuron", "render_tree", "add_noise"]
 
-# A confocal point-spread function (standard deviation, µm, z y x): axially
-# about four times longer than laterally.
-_PSF_SIGMA_UM = np.array([0.6, 0.15, 0.15])
+#: A confocal point-spread function (standard deviation, µm, z y x): axially
+#: about four times longer than laterally. Every synthetic stack is blurred by it.
+PSF_SIGMA_UM = np.array([0.6, 0.15, 0.15])
 
 
 def make_demo(
@@ -63,7 +63,7 @@ def make_demo(
     extent_xyz = ((shape - 1) * spacing)[::-1]
     truth = random_neuron(rng, extent_xyz, spacing_xyz=tuple(spacing[::-1]))
     occupancy = render_tree(truth, shape, spacing)
-    pixels = add_noise(occupancy, rng, signal=signal, psf_sigma_zyx=tuple(_PSF_SIGMA_UM / spacing),
+    pixels = add_noise(occupancy, rng, signal=signal, psf_sigma_zyx=tuple(PSF_SIGMA_UM / spacing),
                        dtype=np.uint8)
     image = Image(
         data=pixels[None, None],

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..io.image import Image
 from ..model import Tree
-from . import _PSF_SIGMA_UM
+from . import PSF_SIGMA_UM
 from .neuron import random_neuron
 from .render import add_noise, render_tree
 
@@ -56,7 +56,7 @@ def make_cells(n_cells: int = 3, seed: int = 0, shape_zyx=(32, 160, 480),
         soma = truth.paths[0]
         inside = render_tree(Tree([soma], truth.spacing_xyz, truth.units), shape, spacing) >= 0.5
         labels[inside & (labels == 0)] = k
-    pixels = add_noise(occupancy, rng, psf_sigma_zyx=tuple(_PSF_SIGMA_UM / spacing), dtype=np.uint8)
+    pixels = add_noise(occupancy, rng, psf_sigma_zyx=tuple(PSF_SIGMA_UM / spacing), dtype=np.uint8)
     image = Image(data=pixels[None, None], spacing=tuple(spacing), units="µm", name=f"cells-seed{seed}.tif",
                   source_axes="ZYX")
     return image, truths, labels

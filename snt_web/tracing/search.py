@@ -154,7 +154,7 @@ _NO_PARENT = 255
 
 
 @numba.njit(cache=True, inline="always")
-def _push(keys, items, n, key, item):
+def heap_push(keys, items, n, key, item):
     """Insert into the binary min-heap ``keys[:n]`` (items alongside); the caller counts it."""
     pos = n
     while pos > 0:
@@ -167,7 +167,7 @@ def _push(keys, items, n, key, item):
 
 
 @numba.njit(cache=True, inline="always")
-def _pop(keys, items, n):
+def heap_pop(keys, items, n):
     """Remove and return the item with the smallest key from the heap ``keys[:n]``."""
     top = items[0]
     n -= 1
@@ -257,8 +257,8 @@ def _nba_star(values, spacing, start, goal, code, p0, p1, min_step, shifts):
             _clear_page(g, parent, done, n_pages)
             n_pages += 1
         g[side, table[block], _slot(z, y, x, shifts)] = 0.0
-        _push(heap_keys[side], heap_items[side], 0, min_step * _distance(z, y, x, ends[1 - side], spacing),
-              (z * ny + y) * nx + x)
+        heap_push(heap_keys[side], heap_items[side], 0, min_step * _distance(z, y, x, ends[1 - side], spacing),
+                  (z * ny + y) * nx + x)
         n_heap[side] = 1
 
     while n_heap[_FORWARD] > 0 and n_heap[_BACKWARD] > 0:
@@ -267,7 +267,7 @@ def _nba_star(values, spacing, start, goal, code, p0, p1, min_step, shifts):
         # Every voxel left on this front would be pruned (f >= best): done.
         if heap_keys[side, 0] >= best:
             break
-        here = _pop(heap_keys[side], heap_items[side], n_heap[side])
+        here = heap_pop(heap_keys[side], heap_items[side], n_heap[side])
         n_heap[side] -= 1
         z, y, x = here // (ny * nx), (here // nx) % ny, here % nx
         page = table[_block(z, y, x, shifts, pby, pbx)]
@@ -330,8 +330,8 @@ def _nba_star(values, spacing, start, goal, code, p0, p1, min_step, shifts):
                 continue
             g[side, there, slot] = new_g
             parent[side, there, slot] = k
-            _push(heap_keys[side], heap_items[side], n_heap[side],
-                  new_g + min_step * _distance(vz, vy, vx, ends[other], spacing), (vz * ny + vy) * nx + vx)
+            heap_push(heap_keys[side], heap_items[side], n_heap[side],
+                      new_g + min_step * _distance(vz, vy, vx, ends[other], spacing), (vz * ny + vy) * nx + vx)
             n_heap[side] += 1
             through = new_g + g[other, there, slot]
             if through < best:

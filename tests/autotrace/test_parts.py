@@ -9,7 +9,7 @@ from skimage.graph import MCP
 from snt_web.autotrace.cells import claim, detect_somas
 from snt_web.autotrace.marching import MarchArrays, gray_weighted_distance, march
 from snt_web.autotrace.paths import decompose, resample, smooth
-from snt_web.autotrace.pruning import hierarchical_prune
+from snt_web.autotrace.pruning import hierarchical_prune, prune_terminal_segments
 from snt_web.autotrace.radius import node_radii
 from snt_web.autotrace.threshold import auto_threshold
 from snt_web.synth import make_demo
@@ -104,6 +104,28 @@ def test_hierarchical_pruning_drops_short_and_redundant_branches_and_keeps_prote
     protected[[0, 1, 2, 3, 4, 5, 30, 31, 32]] = True
     keep = prune(protected)
     assert keep[:33].all() and not keep[33:].any()
+
+
+def test_terminal_segments_go_when_dark_on_average_or_in_part():
+    # A trunk 0-5 and, from node 2, a 10-node branch 6-15; the threshold is 10.
+    parent = np.array([-1, 0, 1, 2, 3, 4, 2] + list(range(6, 15)))
+    nobody = np.zeros(len(parent), bool)
+
+    def survivors(branch):
+        intensity = np.r_[np.full(6, 100.0), branch]
+        return prune_terminal_segments(parent, np.ones(len(parent), bool), intensity, 10.0, nobody, nobody)
+
+    assert survivors(np.full(10, 30.0)).all()
+    # One dark node in ten (under 20%), but a mean at the threshold: SNT's mean rule removes the branch.
+    dim = survivors(np.r_[np.full(9, 10.5), 0.0])
+    assert dim[:6].all() and not dim[6:].any()
+    # Two dark nodes in ten (20%) over a bright mean: the dark-fraction rule removes it.
+    assert not survivors(np.r_[np.full(8, 100.0), 5.0, 5.0])[6:].any()
+    # A protected node keeps the whole segment.
+    guarded = nobody.copy()
+    guarded[10] = True
+    intensity = np.r_[np.full(6, 100.0), np.full(10, 0.0)]
+    assert prune_terminal_segments(parent, np.ones(len(parent), bool), intensity, 10.0, nobody, guarded).all()
 
 
 def test_paths_stay_attached_through_smoothing_and_resampling():

@@ -44,10 +44,13 @@ def test_csv_with_a_malformed_row_reports_it_and_imports_the_rest(tmp_path):
 
 def test_json_points_and_unreadable_files(tmp_path):
     tree = clean_tree()
-    text = json.dumps({"warnings": [{"x": 30, "y": 0, "z": 0, "score": 0.5, "paths": [0]}, {"x": 1}]})
+    text = json.dumps({"warnings": [{"x": 30, "y": 0, "z": 0, "score": 0.5, "paths": [0]}, {"x": 1},
+                                    {"x": 40, "y": 0, "z": 0, "check": 7, "message": 0.5, "severity": 2}]})
     warnings, errors = parse_points(text, tree)
-    assert len(warnings) == 1 and warnings[0].paths == (0,)
+    assert len(warnings) == 2 and warnings[0].paths == (0,)
     assert [(e.row, "y is missing" in e.reason) for e in errors] == [(2, True)]
+    # JSON numbers where a CSV has text are taken as text (a model's class id as the check).
+    assert (warnings[1].check, warnings[1].message, warnings[1].severity) == ("7", "0.5", Severity.ERROR)
     with pytest.raises(InvalidPointsError, match="x, y and z columns"):
         parse_points("a,b\n1,2\n", tree)
     with pytest.raises(InvalidPointsError, match="not valid JSON"):

@@ -34,6 +34,8 @@ def test_a_reconstruction_round_trips_through_path_records(demo_files):
     ([{"points": [[0, 0, 0]], "branch_index": 0}], "needs the parent"),
     ([{"points": [[0, 0]]}], "finite x, y, z"),
     ([{"points": [[0, 0, float("nan")]]}], "finite x, y, z"),
+    ([{"points": [[0, 0, 0]]}, {"points": [[0, 0, 0], [1, 0, 0]], "radii": [1.0]}], "path 2: expected shape"),
+    ([{"points": [[0, 0, 0]], "swc_type": 9}], "path 1: SWC type must be 0-7"),
 ])
 def test_bad_records_are_refused(paths, message):
     with pytest.raises(ValueError, match=message):

@@ -109,8 +109,9 @@ def test_roles_and_bad_input(project):
         set_decision(store, "cur", "rev", [w.key], "maybe")
     with pytest.raises(StoreError, match="no warning"):
         set_decision(store, "cur", "rev", ["nope"], "accept")
-    with pytest.raises(StoreError, match="source"):
-        add_warnings(store, "cur", "rev", [w], source="elsewhere")
+    for source in ("elsewhere", "scan"):  # a scan's warnings come from the scan alone
+        with pytest.raises(StoreError, match=f"not '{source}'"):
+            add_warnings(store, "cur", "rev", [w], source=source)
     with pytest.raises(StaleVersionError):
         set_decision(store, "cur", "rev", [w.key], "reject", base_version=1)
 
@@ -151,3 +152,13 @@ def test_a_bulk_decision_is_one_version_in_the_history(project):
     entry = store.history("cur", 1)[0]
     assert (entry.action, entry.summary) == ("review paths", "tagged 3 paths {cur:unsure}")
     assert all(store.reconstruction("cur").path(p).tags == ["cur:unsure"] for p in paths)
+
+
+def test_a_decision_replaces_any_earlier_review_tag_and_keeps_the_others(store):
+    # As SNT's CurationTags: every {cur:...} tag goes first, whatever wrote it; other tags stay.
+    store.create("Tags", project_id="tags", user="local",
+                 tree=Tree([Path(0, _line((0, 0, 0), (1, 0, 0), 10), name="trunk{cur:followup}{soma-side}")]))
+    w = CurationWarning("DL-QC", "WARNING", "suspect", (1, 0, 0), (0,), 0.5)
+    add_warnings(store, "tags", "local", [w])
+    set_decision(store, "tags", "local", [w.key], "accept")
+    assert store.reconstruction("tags").path(0).tags == ["soma-side", "cur:accept"]

@@ -41,6 +41,17 @@ def _message(dash_duo):
     return dash_duo.find_element("#curation-message").text
 
 
+def _ticked(dash_duo):
+    return dash_duo.driver.execute_script(
+        "return dash_ag_grid.getApi('warnings-table').getSelectedRows().map(r => r.key);")
+
+
+def _shown_keys(dash_duo):
+    return dash_duo.driver.execute_script(
+        "var k = []; dash_ag_grid.getApi('warnings-table').forEachNodeAfterFilterAndSort(n => k.push(n.data.key));"
+        " return k;")
+
+
 def test_scan_filter_fly_reject_reload_and_import(dash_duo, app, store, tmp_path):
     start(dash_duo, app)
     _open_panel(dash_duo)
@@ -57,8 +68,15 @@ def test_scan_filter_fly_reject_reload_and_import(dash_duo, app, store, tmp_path
     wait_until(dash_duo, lambda: len(_rows(dash_duo)) == len(warnings))
     assert {e.text for e in dash_duo.find_elements("#warnings-table .ag-cell[col-id='severity']")} == {"WARNING"}
 
-    # Click a row: every view moves to the warning, its paths are selected in the path manager.
+    # "," walks back from the top to the last row: it is ticked.
     target = warnings[0]
+    last = _shown_keys(dash_duo)[-1]
+    assert last != target["key"]
+    dash_duo.find_element("body").send_keys(",")
+    wait_until(dash_duo, lambda: _ticked(dash_duo) == [last])
+
+    # Click a row: every view moves to the warning, its paths are selected in the path manager, and it
+    # alone is ticked (the row walked to before is not what the next decision acts on).
     spacing = store.image("demo").spacing
     expected = {plane: round(target[axis] / spacing[k]) for plane, axis, k in (("xy", "z", 0), ("xz", "y", 1),
                                                                                 ("zy", "x", 2))}
@@ -69,12 +87,14 @@ def test_scan_filter_fly_reject_reload_and_import(dash_duo, app, store, tmp_path
     selected = dash_duo.driver.execute_script(
         "return dash_ag_grid.getApi('path-table').getSelectedRows().map(r => r.id);")
     assert sorted(selected) == sorted(target["paths"])
+    wait_until(dash_duo, lambda: _ticked(dash_duo) == [target["key"]])
 
     # Reject it: the decision is stored with the reviewer, the paths are tagged.
     dash_duo.find_element("#curation-reject").click()
     wait_until(dash_duo, lambda: "1 warning reject" in _message(dash_duo))
     tree = store.reconstruction("demo")
     assert all(tree.path(pid).tags == ["cur:reject"] for pid in target["paths"])
+    assert [r["key"] for r in list_warnings(store, "demo", "local") if r["decision"]] == [target["key"]]
 
     # Reload: the decision is still there.
     dash_duo.driver.refresh()
@@ -85,10 +105,9 @@ def test_scan_filter_fly_reject_reload_and_import(dash_duo, app, store, tmp_path
     wait_until(dash_duo, lambda: _cell(dash_duo, target["key"], "decision").text == "reject")
     assert _value(dash_duo, target["key"], "reviewer") == "local"
 
-    # Keys walk the table: "." selects the next row and flies there.
+    # After a reload nothing is current: "." goes to the first row shown.
     dash_duo.find_element("body").send_keys(".")
-    wait_until(dash_duo, lambda: len(dash_duo.driver.execute_script(
-        "return dash_ag_grid.getApi('warnings-table').getSelectedRows();")) == 1)
+    wait_until(dash_duo, lambda: _ticked(dash_duo) == _shown_keys(dash_duo)[:1])
 
     # DL-QC: the good rows join the table, the malformed one is named.
     qc = tmp_path / "qc.csv"

@@ -5,9 +5,11 @@ monitoring (the live checks re-run whenever the project's version changes),
 DL-QC uploads and seeds sent for review all add to one table. A row click
 moves the cursor to the warning (every view follows) and selects its paths
 in the path manager (every view highlights them); Next/Previous (or the ``.``
-and ``,`` keys) walk the table in its shown order. Accept / Reject / Unsure act
-on the ticked rows, else on the current one: the decision is stored with the
-reviewer and time, and the affected paths get ``{cur:accept}``... tags.
+and ``,`` keys) walk the table in its shown order. Going to a row also makes it
+the only ticked one, so that what is ticked is always what a decision acts on;
+tick more rows (or "Tick all shown") for a bulk decision. Accept / Reject /
+Unsure act on the ticked rows, else on the current one: the decision is stored
+with the reviewer and time, and the affected paths get ``{cur:accept}``... tags.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied, allows
 from ...curation import Severity
-from ...curation.warnings import severity_counts
 from ...curation.dlqc import parse_points
 from ...curation.exports import partitions_zip, warnings_csv
 from ...curation.presets import settings_from_properties
+from ...curation.warnings import severity_counts
 from ...io.errors import SNTWebIOError
 from ...store import StaleVersionError, StoreError
 from ...store.curation import (
@@ -169,6 +171,27 @@ def layout():
     )
 
 
+def _refresh_output() -> Output:
+    """Bumped after a write, so that the table and the histogram read the store again."""
+    return Output("curation-refresh", "data", allow_duplicate=True)
+
+
+def _action(app, *dependencies, refresh: bool = True):
+    """``app.callback`` for a user action, never run on page load.
+
+    Its first outputs are the refresh store (with ``refresh``) and the
+    panel's status line (text, class: see :func:`_ok`, :func:`_error`); the
+    further outputs, inputs and states of ``dependencies`` follow.
+    """
+    said = [Output("curation-message", "children", allow_duplicate=True),
+            Output("curation-message", "className", allow_duplicate=True)]
+    return app.callback(*([_refresh_output()] if refresh else []), *said, *dependencies, prevent_initial_call=True)
+
+
+def _ok(text):
+    return text, "snt-message snt-ok"
+
+
 def _error(text):
     return text, "snt-message snt-error"
 
@@ -224,16 +247,8 @@ def _register_table(app) -> None:
 
 
 def _register_writes(app) -> None:
-    @app.callback(
-        Output("curation-refresh", "data", allow_duplicate=True),
-        Output("curation-message", "children", allow_duplicate=True),
-        Output("curation-message", "className", allow_duplicate=True),
-        Output("jobs-submitted", "data", allow_duplicate=True),
-        Input("curation-scan", "n_clicks"),
-        State("project", "data"),
-        State("jobs-submitted", "data"),
-        prevent_initial_call=True,
-    )
+    @_action(app, Output("jobs-submitted", "data", allow_duplicate=True), Input("curation-scan", "n_clicks"),
+             State("project", "data"), State("jobs-submitted", "data"))
     def _scan(_clicks, meta, submitted):
         """A scan here and now; a large reconstruction is scanned by a job, where the user may start one."""
         store = readable_store(meta["id"])
@@ -241,15 +256,14 @@ def _register_writes(app) -> None:
             nodes = store.reconstruction(meta["id"]).n_nodes
             if nodes > INLINE_NODES and allows(project_role(meta["id"]), "edit"):
                 submit_job(meta["id"], "curation-scan", {})
-                return no_update, f"Scanning {nodes} nodes as a job: see Jobs.", "snt-message snt-ok", \
-                    (submitted or 0) + 1
+                return no_update, *_ok(f"Scanning {nodes} nodes as a job: see Jobs."), (submitted or 0) + 1
             result = scan_project(store, meta["id"], current_user())
         except (PermissionDenied, StoreError) as err:
             return no_update, *_error(f"Not scanned: {err}."), no_update
-        return time.time(), f"Full scan: {_counts(result.warnings)}.", "snt-message snt-ok", no_update
+        return time.time(), *_ok(f"Full scan: {_counts(result.warnings)}."), no_update
 
     @app.callback(
-        Output("curation-refresh", "data", allow_duplicate=True),
+        _refresh_output(),
         Output("curation-live-version", "data"),
         Input("project", "data"),
         Input("curation-live", "value"),
@@ -266,48 +280,29 @@ def _register_writes(app) -> None:
             return no_update, meta["version"]  # a viewer watches; only reviewers store findings
         return time.time(), meta["version"]
 
-    @app.callback(
-        Output("project", "data", allow_duplicate=True),
-        Output("curation-refresh", "data", allow_duplicate=True),
-        Output("curation-message", "children", allow_duplicate=True),
-        Output("curation-message", "className", allow_duplicate=True),
-        Input("curation-accept", "n_clicks"),
-        Input("curation-reject", "n_clicks"),
-        Input("curation-unsure", "n_clicks"),
-        Input("curation-clear", "n_clicks"),
-        State("warnings-table", "selectedRows"),
-        State("curation-current", "data"),
-        State("project", "data"),
-        prevent_initial_call=True,
-    )
+    @_action(app, Output("project", "data", allow_duplicate=True),
+             *(Input(button, "n_clicks") for button in DECISION_BUTTONS),
+             State("warnings-table", "selectedRows"), State("curation-current", "data"), State("project", "data"))
     def _decide(_a, _r, _u, _c, selected, current, meta):
         """Decide on the ticked rows, else the current one; the affected paths are tagged."""
         keys = [row["key"] for row in selected or ()] or ([current["key"]] if current else [])
         if not keys:
-            return no_update, no_update, *_error("Pick a warning first (click a row or tick some).")
+            return no_update, *_error("Pick a warning first (click a row or tick some)."), no_update
         decision = DECISION_BUTTONS[ctx.triggered_id]
         store = readable_store(meta["id"])
         try:
             record = set_decision(store, meta["id"], current_user(), keys, decision, base_version=meta["version"])
         except StaleVersionError as err:
-            return project_meta(store, meta["id"]), time.time(), *_error(f"{err}. Reloaded.")
+            return time.time(), *_error(f"{err}. Reloaded."), project_meta(store, meta["id"])
         except (PermissionDenied, StoreError) as err:
-            return no_update, no_update, *_error(f"Not recorded: {err}.")
+            return no_update, *_error(f"Not recorded: {err}."), no_update
         what = "cleared" if decision is None else decision
         tagged = " and tagged their paths" if record is not None else ""
         new_meta = project_meta(store, meta["id"]) if record is not None else no_update
-        return new_meta, time.time(), f"{len(keys)} warning{'s' * (len(keys) > 1)} {what}{tagged}.", \
-            "snt-message snt-ok"
+        return time.time(), *_ok(f"{len(keys)} warning{'s' * (len(keys) > 1)} {what}{tagged}."), new_meta
 
-    @app.callback(
-        Output("curation-refresh", "data", allow_duplicate=True),
-        Output("curation-message", "children", allow_duplicate=True),
-        Output("curation-message", "className", allow_duplicate=True),
-        Input("curation-dlqc-upload", "contents"),
-        State("curation-dlqc-upload", "filename"),
-        State("project", "data"),
-        prevent_initial_call=True,
-    )
+    @_action(app, Input("curation-dlqc-upload", "contents"), State("curation-dlqc-upload", "filename"),
+             State("project", "data"))
     def _dlqc(contents, filename, meta):
         """DL-QC points join the table; bad rows are named and the others imported."""
         store = readable_store(meta["id"])
@@ -319,18 +314,13 @@ def _register_writes(app) -> None:
             return no_update, *_error(f"{filename}: not a text file.")
         except (SNTWebIOError, PermissionDenied, StoreError) as err:
             return no_update, *_error(f"Not imported: {err}.")
-        skipped = f" Skipped {len(errors)}: " + "; ".join(map(str, errors[:5])) + "." if errors else ""
-        return time.time(), f"Imported {added} DL-QC points from {filename}.{skipped}", \
-            "snt-message " + ("snt-error" if errors else "snt-ok")
+        said = f"Imported {added} DL-QC points from {filename}."
+        if errors:  # shown as an error, so that the skipped rows are not missed
+            return time.time(), *_error(f"{said} Skipped {len(errors)}: " + "; ".join(map(str, errors[:5])) + ".")
+        return time.time(), *_ok(said)
 
-    @app.callback(
-        Output("curation-message", "children", allow_duplicate=True),
-        Output("curation-message", "className", allow_duplicate=True),
-        Input("curation-preset-upload", "contents"),
-        State("curation-preset-upload", "filename"),
-        State("project", "data"),
-        prevent_initial_call=True,
-    )
+    @_action(app, Input("curation-preset-upload", "contents"), State("curation-preset-upload", "filename"),
+             State("project", "data"), refresh=False)
     def _preset(contents, filename, meta):
         """A ``.curation`` preset becomes the project's thresholds for the next scans."""
         try:
@@ -340,7 +330,7 @@ def _register_writes(app) -> None:
         except (SNTWebIOError, PermissionDenied, StoreError) as err:
             return _error(f"Thresholds unchanged: {err}.")
         about = f" ({comments[0]})" if comments else ""
-        return f"Thresholds from {filename}{about}: run a full scan to apply them.", "snt-message snt-ok"
+        return _ok(f"Thresholds from {filename}{about}: run a full scan to apply them.")
 
     @app.callback(
         Output("curation-download", "data"),
@@ -383,7 +373,11 @@ def _register_navigation(app) -> None:
         prevent_initial_call=True,
     )
     def _go(clicked, _next, _prev, _all, shown, current, meta):
-        """Fly to a warning: the cursor moves to it, its paths are selected (highlighted in every view)."""
+        """Fly to a warning: the cursor moves to it, its paths are selected (highlighted in every view).
+
+        The row becomes the only ticked one: ticks left from an earlier row
+        would otherwise take the next decision away from the row in view.
+        """
         shown = shown or []
         if ctx.triggered_id == "curation-tick-all":
             return no_update, no_update, no_update, shown, no_update
@@ -407,6 +401,5 @@ def _register_navigation(app) -> None:
         cursor = no_update
         if row["x"] is not None and meta.get("shape"):
             cursor = parse_share_args({"x": row["x"], "y": row["y"], "z": row["z"]}, meta)["cursor"]
-        picked = no_update if ctx.triggered_id == "warnings-table" else {"ids": [key]}
-        return ({"key": key, "check": row["check"], "value": row["value"]}, cursor, selected, picked,
+        return ({"key": key, "check": row["check"], "value": row["value"]}, cursor, selected, {"ids": [key]},
                 {"rowId": key})
