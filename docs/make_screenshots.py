@@ -53,24 +53,30 @@ def open_panel(driver, element_id):
     time.sleep(0.5)
 
 
-def show_in_sidebar(driver, element_id):
-    """Scroll the side panels (not the page: the views stay in the shot) to centre ``element_id``."""
+def shoot(driver, name, element_id, settle=0.0):
+    """Save ``docs/img/<name>`` after ``settle`` seconds, the side panels (not the page: the views stay in the
+    shot) scrolled to centre ``element_id``."""
     driver.execute_script(
         f"var el = document.getElementById('{element_id}'), side = el.closest('.snt-sidebar');"
         " side.scrollTop += el.getBoundingClientRect().top - side.getBoundingClientRect().top"
         " - side.clientHeight / 2;")
-    time.sleep(0.5)
+    time.sleep(0.5 + settle)
+    driver.save_screenshot(str(OUT / name))
+
+
+def _offset(driver, drag, plane, h, v):
+    """Pixels from the centre of a view's drag area to physical plane coordinates ``(h, v)``."""
+    px, py = driver.execute_script(
+        f"var fl = document.querySelector('#view-{plane} .js-plotly-plot')._fullLayout;"
+        f" return [fl.xaxis.l2p({h}), fl.yaxis.l2p({v})];"
+    )
+    return round(px - drag.size["width"] / 2), round(py - drag.size["height"] / 2)
 
 
 def click_view(driver, plane, h, v, alt=False):
     """Click a slice view at physical plane coordinates ``(h, v)``."""
     drag = driver.find_element("css selector", f"#view-{plane} .nsewdrag")
-    px, py = driver.execute_script(
-        f"var fl = document.querySelector('#view-{plane} .js-plotly-plot')._fullLayout;"
-        f" return [fl.xaxis.l2p({h}), fl.yaxis.l2p({v})];"
-    )
-    chain = ActionChains(driver).move_to_element(drag).move_by_offset(
-        round(px - drag.size["width"] / 2), round(py - drag.size["height"] / 2))
+    chain = ActionChains(driver).move_to_element(drag).move_by_offset(*_offset(driver, drag, plane, h, v))
     (chain.key_down(Keys.ALT).click().key_up(Keys.ALT) if alt else chain.click()).perform()
     time.sleep(1.5)
 
@@ -114,9 +120,7 @@ def compute_layer(driver):
     scales = driver.find_element("css selector", "#trace-scales")
     scales.send_keys("0.3,0.45,0.6,0.75,0.9,1.05,1.2", Keys.TAB)
     driver.find_element("css selector", "#trace-compute").click()
-    show_in_sidebar(driver, "jobs-list")
-    time.sleep(2.5)
-    driver.save_screenshot(str(OUT / "jobs.png"))
+    shoot(driver, "jobs.png", "jobs-list", settle=2.5)
 
 
 def wait_for_job(driver, kind, timeout=180):
@@ -135,10 +139,7 @@ def drag_view(driver, plane, points):
     chain = ActionChains(driver).move_to_element(drag)
     at = (0, 0)
     for k, (h, v) in enumerate(points):
-        px, py = driver.execute_script(
-            f"var fl = document.querySelector('#view-{plane} .js-plotly-plot')._fullLayout;"
-            f" return [fl.xaxis.l2p({h}), fl.yaxis.l2p({v})];")
-        target = (round(px - drag.size["width"] / 2), round(py - drag.size["height"] / 2))
+        target = _offset(driver, drag, plane, h, v)
         chain.move_by_offset(target[0] - at[0], target[1] - at[1])
         if k == 0:
             chain.click_and_hold()
@@ -155,8 +156,7 @@ def paint_background(driver):
     width = driver.execute_script("return document.querySelector('#view-xy .js-plotly-plot')._fullLayout"
                                   ".xaxis.range[1];")
     drag_view(driver, "xy", [(f * width, 0.08 * width) for f in (0.1, 0.25, 0.4, 0.55)])
-    show_in_sidebar(driver, "classifier-paint")
-    driver.save_screenshot(str(OUT / "paint-background.png"))
+    shoot(driver, "paint-background.png", "classifier-paint")
     driver.find_element("css selector", "#classifier-paint input").click()
 
 
@@ -169,9 +169,7 @@ def fit(driver):
     time.sleep(1)
     driver.find_element("css selector", "#paths-fit").click()
     time.sleep(4)
-    show_in_sidebar(driver, "paths-fit")
-    time.sleep(2)
-    driver.save_screenshot(str(OUT / "fit.png"))
+    shoot(driver, "fit.png", "paths-fit", settle=2)
 
 
 def seeds_and_autotrace(driver):
@@ -192,9 +190,7 @@ def seeds_and_autotrace(driver):
     time.sleep(1)
     wait_for_job(driver, "autotrace")
     time.sleep(3)
-    show_in_sidebar(driver, "seeds-table")
-    time.sleep(1)
-    driver.save_screenshot(str(OUT / "seeds-autotrace.png"))
+    shoot(driver, "seeds-autotrace.png", "seeds-table", settle=1)
 
 
 def classify(driver):
@@ -216,9 +212,7 @@ def classify(driver):
             break
         driver.find_element("css selector", "body").click()
         time.sleep(1)
-    show_in_sidebar(driver, "classifier-info")
-    time.sleep(3)
-    driver.save_screenshot(str(OUT / "classifier.png"))
+    shoot(driver, "classifier.png", "classifier-info", settle=3)
 
 
 def curate(driver):
@@ -229,9 +223,7 @@ def curate(driver):
     cells = driver.find_elements("css selector", "#warnings-table .ag-center-cols-container .ag-cell[col-id=message]")
     if cells:
         cells[0].click()
-    show_in_sidebar(driver, "curation-histogram")
-    time.sleep(3)
-    driver.save_screenshot(str(OUT / "curation.png"))
+    shoot(driver, "curation.png", "curation-histogram", settle=3)
 
 
 if __name__ == "__main__":

@@ -87,21 +87,14 @@ def _along_z(src, out, weights):
 
 @numba.njit(cache=True, nogil=True)
 def _along_y(volume, weights):
-    radius = (weights.size - 1) // 2
-    nz, ny, nx = volume.shape
-    if radius == 0:
+    # A plane is a stack of rows: the z pass over a copy of it, into it.
+    if weights.size == 1:
         return
-    plane = np.empty((ny, nx), dtype=np.float32)
+    nz, ny, nx = volume.shape
+    rows = np.empty((ny, 1, nx), dtype=np.float32)
     for z in range(nz):
-        plane[:, :] = volume[z]
-        for y in range(ny):
-            row = volume[z, y]
-            row[:] = 0
-            for k in range(-radius, radius + 1):
-                source = plane[min(max(y + k, 0), ny - 1)]
-                w = weights[k + radius]
-                for x in range(nx):
-                    row[x] += w * source[x]
+        rows[:, 0, :] = volume[z]
+        _along_z(rows, volume[z].reshape((ny, 1, nx)), weights)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -130,9 +130,15 @@ def map_file_volume(store: ProjectStore, project_id: str, file_id: str, class_in
     if not _FILE_ID.fullmatch(file_id):
         raise StoreError(f"{file_id!r} is not a probability map file id")
     path = store.projects_dir / project_id / MAP_DIR / f"{file_id}.npy"
-    if not path.is_file():
-        raise StoreError(f"project {project_id!r} has no probability map file {file_id!r}")
-    volume = store.cached(("map", project_id, file_id), lambda: np.load(path, mmap_mode="r"))
+
+    def load():
+        try:
+            return np.load(path, mmap_mode="r")
+        except FileNotFoundError:
+            raise StoreError(f"project {project_id!r} has no probability map file {file_id!r}") from None
+
+    # Checked on loading only: a cached map costs a slice request no file system call.
+    volume = store.cached(("map", project_id, file_id), load)
     if not 0 <= class_index < len(volume):
         raise StoreError(f"probability map {file_id!r} has classes 1-{len(volume)}, not {class_index + 1}")
     return volume[class_index]

@@ -50,6 +50,13 @@ def test_a_matching_map_is_stored_listed_and_traceable(project):
     assert maps.map_file_id(again) != before and again["classes"] == ["class 1"]
     with pytest.raises(StoreError, match="classes 1-1, not 2"):
         maps.map_volume(project, "p1", "my_net", 1)
+    # Slices are read by file id; an id that names no map file of the project is refused.
+    np.testing.assert_allclose(maps.map_file_volume(project, "p1", maps.map_file_id(again)), volume, rtol=1e-6)
+    for wrong, message in (("nomap-0123abcd", "no probability map file"),
+                           ("../maps/x-0123abcd", "not a probability map file id"),
+                           (".scratch-0123abcd", "not a probability map file id")):
+        with pytest.raises(StoreError, match=message):
+            maps.map_file_volume(project, "p1", wrong)
 
 
 @pytest.mark.parametrize("problem", ["shape", "spacing", "not a tiff"])
