@@ -127,14 +127,14 @@ def layout(upload_limit_bytes: int):
             ], className="snt-row"),
             html.Div([
                 dcc.Dropdown(id="seeds-role", options=[{"label": f"seeds as {r}s", "value": r} for r in ROLES],
-                             value="root", clearable=False, className="snt-narrow"),
+                             value="root", clearable=False, className="snt-medium"),
                 dcc.Checklist(id="seeds-multi-cell", options=[{"label": "cells apart", "value": "on"}], value=[]),
                 html.Button("Autotrace from visible seeds", id="seeds-autotrace",
                             title="Roots: one tree per seed; tips: one cell through them; waypoints: one cell "
                                   "drawn to them"),
             ], className="snt-row"),
             html.Div([
-                dcc.Dropdown(id="seeds-review-severity", clearable=False, value="INFO", className="snt-narrow",
+                dcc.Dropdown(id="seeds-review-severity", clearable=False, value="INFO", className="snt-medium",
                              options=[{"label": "as notes (INFO)", "value": "INFO"},
                                       {"label": "as warnings", "value": "WARNING"},
                                       {"label": "as errors", "value": "ERROR"}]),
