@@ -114,3 +114,26 @@ def drag_view(dash_duo, plane: str, points):
         pointer.move_to_location(x, y)
     pointer.pointer_up()
     chain.perform()
+
+
+def choose(dash_duo, component_id: str, value: str | None = None, timeout: float = 10):
+    """Click option ``value`` of the RadioItems/Checklist ``component_id`` (its first if None).
+
+    The option is scrolled to the middle of the window first and the click is
+    retried while something else is on top of it: a panel above may still be
+    growing (a figure drawing, a table filling) when the test gets here.
+    """
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+
+    deadline = time.time() + timeout
+    while True:
+        selector = f"#{component_id} input" + ("" if value is None else f"[value='{value}']")
+        option = dash_duo.find_element(selector)
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
+        try:
+            option.click()
+            return
+        except (ElementClickInterceptedException, StaleElementReferenceException):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)

@@ -16,7 +16,7 @@ from snt_web.jobs import open_queue, start_workers, stop_workers
 from snt_web.store import ProjectStore
 from snt_web.web.app import create_app
 
-from .browser import drag_view, plot_js, readout_index, start, wait_idle, wait_until
+from .browser import choose, drag_view, plot_js, readout_index, start, wait_idle, wait_until
 from .test_jobs_browser import _job_rows
 from .test_tracing_browser import _message, _press, _trace_click
 
@@ -126,7 +126,7 @@ def test_painted_background_strokes_are_marks_that_training_learns_from(dash_duo
     spacing = image.spacing
     start(dash_duo, app)
     _open(dash_duo, "classifier-train")
-    dash_duo.find_element("#classifier-paint input").click()
+    choose(dash_duo, "classifier-paint")
     _retype(dash_duo, "#classifier-brush", "0.6")
     wait_until(dash_duo, lambda: _dragmodes(dash_duo) == ["drawopenpath"] * 3)
     assert "brush radius 0.6" in dash_duo.find_element("#classifier-paint-hint").text
@@ -171,7 +171,7 @@ def test_painted_background_strokes_are_marks_that_training_learns_from(dash_duo
         " return Object.fromEntries(d.y.map((name, i) => [name, d.x[i]]));")
     assert counts["background"] == expected
 
-    dash_duo.find_element("#classifier-paint input").click()
+    choose(dash_duo, "classifier-paint")
     wait_until(dash_duo, lambda: _dragmodes(dash_duo) == ["pan"] * 3)
     assert dash_duo.get_logs() == []
 

@@ -13,7 +13,7 @@ from snt_web.store.curation import list_warnings, project_settings
 from snt_web.web.app import create_app
 from snt_web.web.panels import curation as curation_panel
 
-from .browser import readout_index, start, wait_idle, wait_until
+from .browser import choose, readout_index, start, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def test_scan_filter_fly_reject_reload_and_import(dash_duo, app, store, tmp_path
 
     # Filter to WARNING.
     for other in ("INFO", "ERROR"):
-        dash_duo.find_element(f"#curation-severity input[value={other}]").click()
+        choose(dash_duo, "curation-severity", other)
     wait_until(dash_duo, lambda: len(_rows(dash_duo)) == len(warnings))
     assert {e.text for e in dash_duo.find_elements("#warnings-table .ag-cell[col-id='severity']")} == {"WARNING"}
 
@@ -132,7 +132,7 @@ def test_preset_and_live_monitoring(dash_duo, app, store, shared_data):
     wait_until(dash_duo, lambda: "Thresholds from CA1 Dendrites" in _message(dash_duo))
     assert project_settings(store, "demo").terminal_min_length == pytest.approx(10.4467016297461)
 
-    dash_duo.find_element("#curation-live input").click()
+    choose(dash_duo, "curation-live")
     wait_until(dash_duo, lambda: "shown" in dash_duo.find_element("#curation-summary").text)
     before = len(list_warnings(store, "demo", "local"))
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from .browser import plot_js, start, wait_idle, wait_until
+from .browser import choose, plot_js, start, wait_idle, wait_until
 from .test_tracing_browser import _message, _trace_click, _two_nodes
 
 pytestmark = pytest.mark.browser
@@ -57,9 +57,9 @@ def test_load_overlay_and_trace_on_a_probability_map(dash_duo, app, store, tmp_p
     assert status == [200, "image/png"]
 
     # Instead of the image: one opaque grey slice of the map.
-    dash_duo.find_element("#overlay-replace input").click()
+    choose(dash_duo, "overlay-replace")
     wait_until(dash_duo, lambda: len(_images(dash_duo)) == 1 and "opaque=1" in _images(dash_duo)[0]["source"])
-    dash_duo.find_element("#overlay-replace input").click()
+    choose(dash_duo, "overlay-replace")
     wait_until(dash_duo, lambda: len(_images(dash_duo)) == 2)
     # Another colormap: the same map and contrast window, coloured anew.
     dash_duo.select_dcc_dropdown("#overlay-cmap", value="viridis")

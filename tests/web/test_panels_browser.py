@@ -10,7 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from snt_web.io.reconstruction import read_reconstruction
 
-from .browser import plot_js, slice_source, start, traces_3d, wait_until
+from .browser import choose, plot_js, slice_source, start, traces_3d, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +37,12 @@ def test_display_window_and_auto_change_the_slice_urls(dash_duo, app):
     # The paths can be hidden from the slices (to see what lies under them) and shown again.
     drawn = "return {}.data.filter(t => t.name === 'paths').length;".format(plot_js("view-xy"))
     wait_until(dash_duo, lambda: dash_duo.driver.execute_script(drawn) > 0)
-    dash_duo.find_element("#display-paths input").click()
+    choose(dash_duo, "display-paths")
     for graph in ("view-xy", "view-xz", "view-zy"):
         wait_until(dash_duo, lambda g=graph: dash_duo.driver.execute_script(
             f"return {plot_js(g)}.data.filter(t => t.name === 'paths').length;") == 0)
     assert any(t["name"] == "paths" for t in traces_3d(dash_duo))  # the 3D view keeps them
-    dash_duo.find_element("#display-paths input").click()
+    choose(dash_duo, "display-paths")
     wait_until(dash_duo, lambda: dash_duo.driver.execute_script(drawn) > 0)
     assert dash_duo.get_logs() == []
 
@@ -77,9 +77,9 @@ def test_3d_view_colours_by_type_and_shows_an_isosurface(dash_duo, app, store):
     start(dash_duo, app)
     wait_until(dash_duo, lambda: any(t["name"] == "paths" for t in traces_3d(dash_duo)))
     n_types = len({p.swc_type for p in store.reconstruction("demo").paths})
-    dash_duo.find_element("#view-3d-color input[value=type]").click()
+    choose(dash_duo, "view-3d-color", "type")
     wait_until(dash_duo, lambda: len([t for t in traces_3d(dash_duo) if t["name"] == "paths"]) == n_types)
-    dash_duo.find_element("#view-3d-surface input").click()
+    choose(dash_duo, "view-3d-surface")
     # The isosurface by name: the paths' radii are drawn as tubes, meshes too.
     wait_until(dash_duo, lambda: any(t["type"] == "mesh3d" and t["name"] == "isosurface" and t["n"] > 100
                                      for t in traces_3d(dash_duo)), timeout=20)

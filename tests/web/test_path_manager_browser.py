@@ -11,7 +11,7 @@ from snt_web.model import Path, Tree
 from snt_web.store import ProjectStore
 from snt_web.web.app import create_app
 
-from .browser import click_view, plot_js, start, wait_idle, wait_until
+from .browser import choose, click_view, plot_js, start, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +102,7 @@ def test_edit_cells_delete_merge_split_and_undo(dash_duo, two_path_app):
     assert store.reconstruction("demo").path(2).parent_id == 0
 
     # Split it at a node picked in Edit mode: two paths again, the second a child of the first.
-    dash_duo.find_element("#trace-mode input[value=edit]").click()
+    choose(dash_duo, "trace-mode", "edit")
     _select_rows(dash_duo, 0)
     click_view(dash_duo, "xy", merged.points[12][0], merged.points[12][1])
     wait_until(dash_duo, lambda: "Picked node 12 of path 0" in dash_duo.find_element("#trace-message").text)

@@ -15,7 +15,7 @@ from snt_web.seeds import Seeds, write_seeds_csv
 from snt_web.store.curation import list_warnings
 from snt_web.store.seeds import load_seeds
 
-from .browser import click_view, plot_js, readout_index, start, traces_3d, wait_idle, wait_until
+from .browser import choose, click_view, plot_js, readout_index, start, traces_3d, wait_idle, wait_until
 from .test_jobs_browser import worked_app  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
@@ -159,7 +159,7 @@ def test_import_filter_navigate_and_curate_seeds(dash_duo, app, store, tmp_path)
 def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, app, store, tmp_path):
     start(dash_duo, app)
     _open_panel(dash_duo)
-    dash_duo.find_element("#seeds-add-mode input").click()
+    choose(dash_duo, "seeds-add-mode")
     image = store.image("demo")
     z = readout_index(dash_duo, "xy")
     click_view(dash_duo, "xy", 10.0, 8.0)
@@ -168,7 +168,7 @@ def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, app, store, tmp_pa
     np.testing.assert_allclose(added.xyz[0], [10.0, 8.0, z * image.spacing[0]], atol=2 * image.spacing[2])
     assert added.source[0] == "user-added" and "Added a seed" in _message(dash_duo)
     wait_until(dash_duo, lambda: _seed_trace(dash_duo, "view-xy") == 1)
-    dash_duo.find_element("#seeds-add-mode input").click()
+    choose(dash_duo, "seeds-add-mode")
 
     # A labels image on the image's grid: one seed per label, replacing the clicked one.
     labels = np.zeros(image.shape_zyx, dtype=np.uint16)
@@ -176,7 +176,7 @@ def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, app, store, tmp_pa
     labels[10:14, 40:50, 60:70] = 9
     path = tmp_path / "cellpose_masks.tif"
     tifffile.imwrite(path, labels, imagej=True, metadata={"axes": "ZYX"})
-    dash_duo.find_element("#seeds-replace input").click()
+    choose(dash_duo, "seeds-replace")
     dash_duo.find_element("#seeds-upload input[type=file]").send_keys(str(path))
     wait_until(dash_duo, lambda: "2 seeds from the labels" in _message(dash_duo))
     seeds = load_seeds(store, "demo")

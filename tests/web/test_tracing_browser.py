@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from .browser import click_view, plot_js, start, traces_3d, wait_idle, wait_until
+from .browser import choose, click_view, plot_js, start, traces_3d, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
 
 
 def _mode(dash_duo, mode):
-    dash_duo.find_element(f"#trace-mode input[value={mode}]").click()
+    choose(dash_duo, "trace-mode", mode)
 
 
 def _goto_z(dash_duo, xyz):
@@ -96,7 +96,7 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     node = traced.points[3]
     _goto_z(dash_duo, node)
     _mode(dash_duo, "edit")
-    dash_duo.find_element("#edit-tool input[value=move]").click()
+    choose(dash_duo, "edit-tool", "move")
     click_view(dash_duo, "xy", node[0], node[1])
     wait_idle(dash_duo)
     wait_until(dash_duo, lambda: "Click where it goes" in _message(dash_duo))
@@ -124,7 +124,7 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     dash_duo.driver.execute_script(
         f"dash_ag_grid.getApi('path-table').forEachNode(n => n.setSelected(n.data.id === {traced.id}));")
     wait_idle(dash_duo)
-    dash_duo.find_element("#edit-tool input[value=insert]").click()
+    choose(dash_duo, "edit-tool", "insert")
     n_nodes = len(traced)
     beside = (traced.points[6] + traced.points[7]) / 2 + np.array([0, 2, 0]) * spacing_xyz
     click_view(dash_duo, "xy", beside[0], beside[1])
@@ -133,13 +133,13 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     index = int(_message(dash_duo).split("Inserted node ")[1].split()[0])
     assert len(inserted) == n_nodes + 1 and 4 <= index <= 9  # on a segment near nodes 6-7
     assert np.linalg.norm((inserted.points[index] - beside)[:2] / spacing_xyz[:2]) <= 1.5
-    dash_duo.find_element("#edit-tool input[value=delete]").click()
+    choose(dash_duo, "edit-tool", "delete")
     click_view(dash_duo, "xy", beside[0], beside[1])
     wait_until(dash_duo, lambda: f"Deleted node {index} " in _message(dash_duo))
     np.testing.assert_allclose(store.reconstruction("demo").path(traced.id).points, traced.points)
 
     # Fork button: from a node picked with the select tool; the panel switches to Trace mode.
-    dash_duo.find_element("#edit-tool input[value=select]").click()
+    choose(dash_duo, "edit-tool", "select")
     click_view(dash_duo, "xy", traced.points[5][0], traced.points[5][1])
     wait_until(dash_duo, lambda: "Picked node" in _message(dash_duo))
     dash_duo.find_element("#trace-fork").click()
