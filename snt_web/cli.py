@@ -840,7 +840,8 @@ def cmd_autotrace(args) -> int:
     try:
         result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=args.role,
                            multi_cell=args.multi_cell, score_map=score_map,
-                           settings=AutotraceSettings(threshold=args.threshold, connectivity=args.connectivity),
+                           settings=AutotraceSettings(threshold=args.threshold, connectivity=args.connectivity,
+                                                      centre=not args.no_centre),
                            units=image.units,
                            source=f"autotrace:{args.role}", channel=args.channel, frame=args.frame)
     except ValueError as err:  # nothing above the threshold
@@ -873,6 +874,8 @@ def _add_autotrace_command(sub) -> None:
     auto.add_argument("--threshold", type=float, help="background grey level (default: estimated)")
     auto.add_argument("--connectivity", type=int, choices=(6, 18, 26), default=18,
                       help="fast marching's neighbourhood (default 18, SNT's; 26 keeps thin oblique neurites)")
+    auto.add_argument("--no-centre", action="store_true",
+                      help="leave the nodes where SNT's pipeline puts them instead of centring them on the neurite")
     auto.add_argument("--channel", type=_at_least(1), default=1, help="1-based channel")
     auto.add_argument("--frame", type=_at_least(1), default=1, help="1-based time frame")
     auto.add_argument("-o", "--output", required=True, metavar="OUT.traces", help="OUT.traces or OUT.swc")

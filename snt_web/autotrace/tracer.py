@@ -3,7 +3,7 @@
 Per run: threshold, one gray-weighted distance transform (waypoint bias
 applied), then per root fast marching, pruning (score map, dark leaves and
 segments, hierarchical) or, for tips, the union of routes to them, radii,
-smoothing and resampling, and the cell's paths. Memory: the image, the
+smoothing and resampling, centring (ours, not SNT's) and the cell's paths. Memory: the image, the
 distance transform (4 bytes a voxel), fast marching's arrays (9), a coverage
 mask (1) and, for several cells, the territory (2): 16 bytes a voxel besides
 the image; everything else grows with the nodes reached.
@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..fitting import fit_nodes
 from ..model import Path, Tree
 from .cells import claim, detect_somas, territory_reach
 from .marching import MarchArrays, gray_weighted_distance, march
-from .paths import decompose, resample, smooth
+from .paths import NodePath, decompose, resample, smooth
 from .pruning import hierarchical_prune, prune_leaves, prune_terminal_segments
 from .radius import node_radii
 from .scoring import adaptive_threshold, node_scores, score_scales
@@ -74,6 +75,12 @@ class AutotraceSettings:
         neuron (2).
     snap_voxels : int
         Seeds move to the strongest foreground voxel within this many voxels (2).
+    centre : bool
+        Move each node of the result to the centre of the neurite's cross
+        section there (Refine/Fit's positions, :func:`~snt_web.fitting.fit_nodes`).
+        Not an SNT autotracer step: fast-marching routes cut the inside of
+        bends and smoothing pulls nodes further in; on the demo neurons
+        centring raises node F1 by up to 0.014. False gives SNT's output.
     """
 
     threshold: float | None = None
@@ -92,6 +99,7 @@ class AutotraceSettings:
     min_soma_distance_voxels: float = 25.0
     min_paths_per_cell: int = 2
     snap_voxels: int = 2
+    centre: bool = True
 
 
 @dataclass
@@ -250,7 +258,7 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
         if len(kept) < 2:
             warnings.append(f"cell {k}: nothing traced from the root at voxel {tuple(root.tolist())}")
             continue
-        cell = _cell_paths(nodes[kept], radii[kept], _parent_nodes(kept, parent[kept]), spacing,
+        cell = _cell_paths(volume, nodes[kept], radii[kept], _parent_nodes(kept, parent[kept]), spacing,
                            settings, k, len(paths), source, channel, frame)
         if territory is not None:
             if len(cell) < settings.min_paths_per_cell:
@@ -371,10 +379,24 @@ def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, p
                               sr_ratio=settings.sr_ratio)
 
 
-def _cell_paths(nodes, radii, parent, spacing, settings, cell, first_id, source, channel, frame) -> list[Path]:
+def _centred(volume, spacing, pieces: list[NodePath]) -> list[NodePath]:
+    """Each node moved to its cross-section's centre; a branch's first node stays its parent's node."""
+    out: list[NodePath] = []
+    for piece in pieces:
+        points = fit_nodes(volume, spacing, piece.points).centres
+        if piece.parent is not None:
+            points[0] = out[piece.parent].points[piece.branch_index]
+        out.append(NodePath(points, piece.radii, piece.parent, piece.branch_index))
+    return out
+
+
+def _cell_paths(volume, nodes, radii, parent, spacing, settings, cell, first_id, source, channel,
+                frame) -> list[Path]:
     points = nodes[:, ::-1] * spacing[::-1]
     pieces = decompose(points, radii, parent)
     pieces = resample(smooth(pieces, settings.smoothing), settings.resample_voxels * spacing.min())
+    if settings.centre:
+        pieces = _centred(volume, spacing, pieces)
     out = []
     for j, piece in enumerate(pieces):
         name = f"Cell {cell}" if piece.parent is None else f"Cell {cell} branch {j}"

@@ -8,44 +8,10 @@ block (:mod:`.forest`); the model is saved in a format that cannot run code
 (:mod:`.model_io`). The probability map it gives is a layer to trace on.
 """
 
-from .features import (
-    FEATURE_GROUPS,
-    FeatureSettings,
-    block_features,
-    compute_features,
-    default_scales,
-    feature_halo,
-    feature_names,
-    iter_feature_blocks,
-)
-from .forest import (DEFAULT_MEMORY_BUDGET, ChannelMismatchError, PixelClassifier, apply, parse_class_weights,
-                     predict_slice, train)
-from .model_io import TRUSTED_TYPES, InvalidClassifierError, load_classifier, save_classifier
-from .training import BACKGROUND, TrainingSamples, channel_class_name, default_margin, samples_from_paths
+from . import features, forest, model_io, training
+from .features import *  # noqa: F403 (each module's __all__ is the package's)
+from .forest import *  # noqa: F403
+from .model_io import *  # noqa: F403
+from .training import *  # noqa: F403
 
-__all__ = [
-    "FEATURE_GROUPS",
-    "FeatureSettings",
-    "default_scales",
-    "feature_names",
-    "feature_halo",
-    "compute_features",
-    "block_features",
-    "iter_feature_blocks",
-    "BACKGROUND",
-    "TrainingSamples",
-    "channel_class_name",
-    "default_margin",
-    "samples_from_paths",
-    "DEFAULT_MEMORY_BUDGET",
-    "ChannelMismatchError",
-    "PixelClassifier",
-    "parse_class_weights",
-    "train",
-    "apply",
-    "predict_slice",
-    "TRUSTED_TYPES",
-    "InvalidClassifierError",
-    "save_classifier",
-    "load_classifier",
-]
+__all__ = [*features.__all__, *forest.__all__, *model_io.__all__, *training.__all__]

@@ -120,7 +120,9 @@ def fit_nodes(volume: np.ndarray, spacing_zyx, points, *, max_radius: float | No
 
     typical = mode_radii(radii, ok, voxel)
     shift = np.linalg.norm(centres - points, axis=1)
-    valid = ok & (shift < np.maximum(typical, SHIFT_FLOOR_VOXELS * voxel))
+    # A centre beyond the image's last voxel centre is a fit to the border's padding.
+    inside = np.all((centres >= 0) & (centres <= (np.asarray(volume.shape) - 1)[::-1] * spacing[::-1]), axis=1)
+    valid = ok & inside & (shift < np.maximum(typical, SHIFT_FLOOR_VOXELS * voxel))
     valid &= ~folded(centres, valid, min_angle)
     valid &= ~overlapping(centres, tangent, radii, valid)
 

@@ -63,6 +63,19 @@ def test_nodes_off_any_neurite_keep_their_place_and_get_the_local_radius():
     assert fitted.radii.min() >= voxel
 
 
+def test_no_centre_is_placed_beyond_the_image(shared_data):
+    from snt_web.autotrace import AutotraceSettings, autotrace
+
+    # A real stack whose neurite leaves through the last slice: the border's
+    # padding would pull a centre past the last voxel.
+    image = read_image(shared_data / "real" / "app2_py" / "crop1.tif")
+    volume = image.volume()
+    traced = autotrace(volume, image.spacing, settings=AutotraceSettings(centre=False)).tree
+    last = (np.array(volume.shape) - 1)[::-1] * image.spacing[::-1]
+    for path in fit_tree(volume, image.spacing, traced, scope="positions"):
+        assert np.all((path.points >= 0) & (path.points <= last)), path.id
+
+
 def test_radii_are_at_least_one_voxel():
     volume = np.zeros((20, 20, 20), dtype=np.uint8)
     volume[10, 10, 2:18] = 200  # a one-voxel line: its fitted radius is below a voxel

@@ -23,6 +23,7 @@ from ...store.commands import edit_tree
 from ..auth import current_user
 from ..state import project_meta, readable_store
 from ..views.ortho import AXES
+from .messages import error, not_allowed, ok
 
 PLANES = tuple(AXES)
 #: Brush radius (physical units) a fresh page starts with.
@@ -142,11 +143,10 @@ def register(app) -> None:
                       {"points": points.tolist(), "name": f"Background {{{BACKGROUND_TAG}}}", "radii": float(radius),
                        "channel": channel}, meta["version"])
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+            return no_update, *not_allowed(err)
         except StaleVersionError as err:
-            return project_meta(store, meta["id"]), f"{err}. Reloaded; paint again.", "snt-message snt-error"
+            return project_meta(store, meta["id"]), *error(f"{err}. Reloaded; paint again.")
         except (StoreError, ValueError) as err:
-            return no_update, f"{err}.", "snt-message snt-error"
+            return no_update, *error(f"{err}.")
         return (project_meta(store, meta["id"]),
-                f"Background stroke of {len(points)} nodes on {plane.upper()}: train again to use it.",
-                "snt-message snt-ok")
+                *ok(f"Background stroke of {len(points)} nodes on {plane.upper()}: train again to use it."))

@@ -24,6 +24,7 @@ from ...tracing.layers import parse_scales
 from ..state import readable_store
 from . import background_paint
 from .jobs import submit_job
+from .messages import error, not_allowed, ok
 
 MODEL = "classifier"
 
@@ -119,14 +120,14 @@ def register(app) -> None:
                 done = "Training from the traced paths: see Jobs."
             else:
                 if not list_models(readable_store(meta["id"]), meta["id"]):
-                    return "Train a classifier first.", "snt-message snt-error", no_update
+                    return *error("Train a classifier first."), no_update
                 submit_job(meta["id"], "apply-classifier", {"model": MODEL, "frame": frame})
                 done = "Classifying the image: see Jobs. The result appears under Probability maps."
         except PermissionDenied as err:
-            return f"Not allowed: {err}.", "snt-message snt-error", no_update
+            return *not_allowed(err), no_update
         except ValueError as err:
-            return f"{err}.", "snt-message snt-error", no_update
-        return done, "snt-message snt-ok", (submitted or 0) + 1
+            return *error(f"{err}."), no_update
+        return *ok(done), (submitted or 0) + 1
 
     @app.callback(
         Output("classifier-info", "children"),
@@ -159,11 +160,11 @@ def register(app) -> None:
         try:
             classifier = load_model(store, meta["id"], MODEL)
         except StoreError:
-            return no_update, "Train a classifier first.", "snt-message snt-error"
+            return no_update, *error("Train a classifier first.")
         image = store.image(meta["id"])
         z = int((cursor or {}).get("z", 0))
         probabilities = predict_slice(classifier, image.data[:, int((display or {}).get("t") or 0)], image.spacing,
                                       "xy", z, classes=[0])
         png = render_overlay_png(probabilities, "xy", 0, 0.0, 1.0, "magma")
         return ("data:image/png;base64," + base64.b64encode(png).decode(),
-                f"Preview of z = {z}: probability of {classifier.class_names[0]}.", "snt-message snt-ok")
+                *ok(f"Preview of z = {z}: probability of {classifier.class_names[0]}."))

@@ -44,6 +44,7 @@ from ..state import project_meta, readable_store
 from .files import decode_upload
 from .jobs import submit_job
 from .paths import GRID_THEME, path_rows
+from .messages import error, ok
 
 SEVERITIES = [s.name for s in sorted(Severity, reverse=True)]
 _COLOURS = {"ERROR": "#5c1f1f", "WARNING": "#5a4a12", "INFO": "#1c3550"}  # SNT: red, yellow, blue
@@ -188,14 +189,6 @@ def _action(app, *dependencies, refresh: bool = True):
     return app.callback(*([_refresh_output()] if refresh else []), *said, *dependencies, prevent_initial_call=True)
 
 
-def _ok(text):
-    return text, "snt-message snt-ok"
-
-
-def _error(text):
-    return text, "snt-message snt-error"
-
-
 def _counts(warnings) -> str:
     return ", ".join(f"{n} {name}" for name, n in severity_counts(warnings).items()) or "nothing"
 
@@ -256,11 +249,11 @@ def _register_writes(app) -> None:
             nodes = store.reconstruction(meta["id"]).n_nodes
             if nodes > INLINE_NODES and allows(project_role(meta["id"]), "edit"):
                 submit_job(meta["id"], "curation-scan", {})
-                return no_update, *_ok(f"Scanning {nodes} nodes as a job: see Jobs."), (submitted or 0) + 1
+                return no_update, *ok(f"Scanning {nodes} nodes as a job: see Jobs."), (submitted or 0) + 1
             result = scan_project(store, meta["id"], current_user())
         except (PermissionDenied, StoreError) as err:
-            return no_update, *_error(f"Not scanned: {err}."), no_update
-        return time.time(), *_ok(f"Full scan: {_counts(result.warnings)}."), no_update
+            return no_update, *error(f"Not scanned: {err}."), no_update
+        return time.time(), *ok(f"Full scan: {_counts(result.warnings)}."), no_update
 
     @app.callback(
         _refresh_output(),
@@ -287,19 +280,19 @@ def _register_writes(app) -> None:
         """Decide on the ticked rows, else the current one; the affected paths are tagged."""
         keys = [row["key"] for row in selected or ()] or ([current["key"]] if current else [])
         if not keys:
-            return no_update, *_error("Pick a warning first (click a row or tick some)."), no_update
+            return no_update, *error("Pick a warning first (click a row or tick some)."), no_update
         decision = DECISION_BUTTONS[ctx.triggered_id]
         store = readable_store(meta["id"])
         try:
             record = set_decision(store, meta["id"], current_user(), keys, decision, base_version=meta["version"])
         except StaleVersionError as err:
-            return time.time(), *_error(f"{err}. Reloaded."), project_meta(store, meta["id"])
+            return time.time(), *error(f"{err}. Reloaded."), project_meta(store, meta["id"])
         except (PermissionDenied, StoreError) as err:
-            return no_update, *_error(f"Not recorded: {err}."), no_update
+            return no_update, *error(f"Not recorded: {err}."), no_update
         what = "cleared" if decision is None else decision
         tagged = " and tagged their paths" if record is not None else ""
         new_meta = project_meta(store, meta["id"]) if record is not None else no_update
-        return time.time(), *_ok(f"{len(keys)} warning{'s' * (len(keys) > 1)} {what}{tagged}."), new_meta
+        return time.time(), *ok(f"{len(keys)} warning{'s' * (len(keys) > 1)} {what}{tagged}."), new_meta
 
     @_action(app, Input("curation-dlqc-upload", "contents"), State("curation-dlqc-upload", "filename"),
              State("project", "data"))
@@ -311,13 +304,13 @@ def _register_writes(app) -> None:
             warnings, errors = parse_points(text, store.reconstruction(meta["id"]), source=filename)
             added = add_warnings(store, meta["id"], current_user(), warnings, source="dlqc")
         except UnicodeDecodeError:
-            return no_update, *_error(f"{filename}: not a text file.")
+            return no_update, *error(f"{filename}: not a text file.")
         except (SNTWebIOError, PermissionDenied, StoreError) as err:
-            return no_update, *_error(f"Not imported: {err}.")
+            return no_update, *error(f"Not imported: {err}.")
         said = f"Imported {added} DL-QC points from {filename}."
         if errors:  # shown as an error, so that the skipped rows are not missed
-            return time.time(), *_error(f"{said} Skipped {len(errors)}: " + "; ".join(map(str, errors[:5])) + ".")
-        return time.time(), *_ok(said)
+            return time.time(), *error(f"{said} Skipped {len(errors)}: " + "; ".join(map(str, errors[:5])) + ".")
+        return time.time(), *ok(said)
 
     @_action(app, Input("curation-preset-upload", "contents"), State("curation-preset-upload", "filename"),
              State("project", "data"), refresh=False)
@@ -328,9 +321,9 @@ def _register_writes(app) -> None:
                                                           filename)
             set_project_settings(readable_store(meta["id"]), meta["id"], current_user(), settings)
         except (SNTWebIOError, PermissionDenied, StoreError) as err:
-            return _error(f"Thresholds unchanged: {err}.")
+            return error(f"Thresholds unchanged: {err}.")
         about = f" ({comments[0]})" if comments else ""
-        return _ok(f"Thresholds from {filename}{about}: run a full scan to apply them.")
+        return ok(f"Thresholds from {filename}{about}: run a full scan to apply them.")
 
     @app.callback(
         Output("curation-download", "data"),

@@ -25,6 +25,7 @@ from ...store import StaleVersionError, StoreError
 from ...store.commands import SetImageBytes, SetImagePath, SetReconstruction, apply
 from ..auth import current_user, require
 from ..state import get_store, project_meta, readable_store
+from .messages import error, ok
 
 IMAGE_EXTENSIONS = (".tif", ".tiff")
 
@@ -148,15 +149,15 @@ def register(app, upload_limit_bytes: int) -> None:
                 message = open_file_bytes(store, meta, data, filename, current_user())
             else:
                 if not data_file:
-                    return no_update, "Choose a file first.", "snt-message snt-error"
+                    return no_update, *error("Choose a file first.")
                 message = open_data_file(store, meta, data_file, current_user())
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}. Nothing was changed.", "snt-message snt-error"
+            return no_update, *error(f"Not allowed: {err}. Nothing was changed.")
         except StaleVersionError as err:
-            return project_meta(store, meta["id"]), f"{err}. Reloaded the current version.", "snt-message snt-error"
+            return project_meta(store, meta["id"]), *error(f"{err}. Reloaded the current version.")
         except (SNTWebIOError, StoreError) as err:
-            return no_update, f"Could not open: {err}. Nothing was changed.", "snt-message snt-error"
-        return project_meta(store, meta["id"]), message, "snt-message snt-ok"
+            return no_update, *error(f"Could not open: {err}. Nothing was changed.")
+        return project_meta(store, meta["id"]), *ok(message)
 
     @app.callback(
         Output("download", "data"),

@@ -26,6 +26,7 @@ from ..auth import current_user, require
 from ..state import project_meta, readable_store
 from .jobs import submit_job
 from .maps import map_options
+from .messages import error, not_allowed, ok
 
 #: Selections up to this many nodes are fitted in the request (about a second or two); more go to a job.
 DIRECT_NODES = 1500
@@ -90,8 +91,7 @@ def register(app) -> None:
         replace = "on" in (replace or [])
         # The box has no ``min``: the browser would drop a negative entry silently and fit with the default.
         if max_radius is not None and not max_radius > 0:
-            return no_update, no_update, f"The search radius must be positive, got {max_radius}.", \
-                "snt-message snt-error"
+            return no_update, no_update, *error(f"The search radius must be positive, got {max_radius}.")
         try:
             tree = store.reconstruction(meta["id"], meta["version"])
             nodes = sum(len(tree.path(i)) for i in ids)
@@ -100,16 +100,16 @@ def register(app) -> None:
                 submit_job(meta["id"], "fit-paths", {"path_ids": ids or None, "scope": scope, "layer": layer,
                                                      "max_radius": max_radius, "replace": replace})
                 what = f"{len(ids)} paths" if ids else "all paths"
-                return no_update, (submitted or 0) + 1, f"Fitting {what} as a job (see Jobs).", "snt-message snt-ok"
+                return no_update, (submitted or 0) + 1, *ok(f"Fitting {what} as a job (see Jobs).")
             fitted = fit_project_paths(store, meta["id"], tree, ids, scope=scope, layer=layer,
                                        max_radius=max_radius)
             record, _ = edit_tree(store, meta["id"], current_user(), "apply_fits",
                                   {"fits": fit_params(fitted), "replace": replace}, meta["version"])
         except PermissionDenied as err:
-            return no_update, no_update, f"Not allowed: {err}.", "snt-message snt-error"
+            return no_update, no_update, *not_allowed(err)
         except StaleVersionError as err:
-            return project_meta(store, meta["id"]), no_update, f"{err}. Reloaded.", "snt-message snt-error"
+            return project_meta(store, meta["id"]), no_update, *error(f"{err}. Reloaded.")
         except (StoreError, ValueError, KeyError) as err:
-            return no_update, no_update, f"Could not fit: {err}.", "snt-message snt-error"
+            return no_update, no_update, *error(f"Could not fit: {err}.")
         done = f"Fitted {len(fitted)} path{'s' * (len(fitted) > 1)} ({nodes} nodes, {scope})."
-        return project_meta(store, meta["id"]), no_update, done, "snt-message snt-ok"
+        return project_meta(store, meta["id"]), no_update, *ok(done)

@@ -17,6 +17,7 @@ from ...store.commands import Restore, Undo, apply
 from ..auth import current_user
 from ..state import project_meta, readable_store
 from .paths import GRID_THEME
+from .messages import error, not_allowed, ok
 
 #: Rows shown; older versions stay restorable through the API.
 HISTORY_ROWS = 200
@@ -88,16 +89,16 @@ def register(app) -> None:
         store = readable_store(meta["id"])
         if ctx.triggered_id == "history-restore":
             if not selected:
-                return no_update, "Select a version first.", "snt-message snt-error"
+                return no_update, *error("Select a version first.")
             command, done = Restore(int(selected[0]["version"])), f"Restored version {selected[0]['version']}."
         else:
             command, done = Undo(), "Undid your last change."
         try:
             apply(store, meta["id"], current_user(), command, meta["version"])
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+            return no_update, *not_allowed(err)
         except StaleVersionError as err:
-            return project_meta(store, meta["id"]), f"{err}. Reloaded the current version.", "snt-message snt-error"
+            return project_meta(store, meta["id"]), *error(f"{err}. Reloaded the current version.")
         except StoreError as err:
-            return no_update, f"{err}.", "snt-message snt-error"
-        return project_meta(store, meta["id"]), done, "snt-message snt-ok"
+            return no_update, *error(f"{err}.")
+        return project_meta(store, meta["id"]), *ok(done)

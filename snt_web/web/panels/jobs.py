@@ -16,6 +16,7 @@ from flask import current_app
 from ...auth.roles import PermissionDenied, allows
 from ...jobs import JobError, JobQueue, JobRecord
 from ..auth import current_user, require
+from .messages import error, not_allowed, ok
 
 POLL_MS = 1000
 #: Jobs listed; older ones stay readable through the API.
@@ -153,7 +154,7 @@ def register(app) -> None:
                 raise PermissionDenied(user, "cancel this job", job.project_id, role)
             queue.cancel(job_id, user)
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+            return no_update, *not_allowed(err)
         except JobError as err:
-            return no_update, f"{err}.", "snt-message snt-error"
-        return (submitted or 0) + 1, f"Cancelling {job.kind}.", "snt-message snt-ok"
+            return no_update, *error(f"{err}.")
+        return (submitted or 0) + 1, *ok(f"Cancelling {job.kind}.")

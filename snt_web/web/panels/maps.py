@@ -19,6 +19,7 @@ from ...store import StaleVersionError, StoreError, maps
 from ..auth import current_user, require
 from ..state import project_meta, readable_store
 from .files import decode_upload
+from .messages import error, not_allowed, ok
 
 #: Window of a map's overlay: its own percentiles, like the image's Auto.
 OVERLAY_PERCENTILES = (1.0, 99.95)
@@ -84,16 +85,16 @@ def register(app) -> None:
             maps.import_map(store, meta["id"], current_user(), decode_upload(contents, filename), filename,
                             meta["version"])
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error", no_update
+            return no_update, *not_allowed(err), no_update
         except StaleVersionError as err:
-            return project_meta(store, meta["id"]), f"{err}. Reloaded.", "snt-message snt-error", no_update
+            return project_meta(store, meta["id"]), *error(f"{err}. Reloaded."), no_update
         except (SNTWebIOError, StoreError) as err:
-            return no_update, f"Could not load: {err}. Nothing was changed.", "snt-message snt-error", no_update
+            return no_update, *error(f"Could not load: {err}. Nothing was changed."), no_update
         loaded = next(m for m in maps.list_maps(store, meta["id"]) if m["name"] == maps.map_name(filename))
         classes = len(loaded["classes"])
         message = f"Loaded {loaded['name']}: {classes} class{'es' * (classes > 1)}. It is shown as an overlay" \
                   " and offered as a tracing layer."
-        return project_meta(store, meta["id"]), message, "snt-message snt-ok", f"{loaded['name']}:0"
+        return project_meta(store, meta["id"]), *ok(message), f"{loaded['name']}:0"
 
     @app.callback(
         Output("overlay-map", "options"),

@@ -18,6 +18,7 @@ from ...store.commands import edit_tree
 from ..auth import current_user
 from ..state import project_meta, readable_store
 from . import fit
+from .messages import error, not_allowed, ok
 
 _TYPE_IDS = {name: code for code, name in SWC_TYPES.items()}
 
@@ -190,25 +191,25 @@ def _register_edits(app) -> None:
                 done = "Saved."
             elif ctx.triggered_id == "paths-delete":
                 if not ids:
-                    return no_update, "Select the paths to delete.", "snt-message snt-error"
+                    return no_update, *error("Select the paths to delete.")
                 run("delete_paths", path_ids=ids)
                 done = f"Deleted {len(ids)} path{'s' * (len(ids) > 1)}."
             elif ctx.triggered_id == "paths-merge":
                 if len(ids) != 2:
-                    return no_update, "Select exactly two paths to merge.", "snt-message snt-error"
+                    return no_update, *error("Select exactly two paths to merge.")
                 first, second = merge_order(store.reconstruction(meta["id"], version), *ids)
                 run("merge_paths", path_id=first, other_id=second)
                 done = f"Merged path {second} into path {first}."
             else:
                 node = (trace or {}).get("node")
                 if not node:
-                    return no_update, "Pick a node in Edit mode first (select tool).", "snt-message snt-error"
+                    return no_update, *error("Pick a node in Edit mode first (select tool).")
                 run("split_path", path_id=node["path"], index=node["index"])
                 done = f"Split path {node['path']} after node {node['index']}."
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+            return no_update, *not_allowed(err)
         except StaleVersionError as err:
-            return project_meta(store, meta["id"]), f"{err}. Reloaded.", "snt-message snt-error"
+            return project_meta(store, meta["id"]), *error(f"{err}. Reloaded.")
         except (StoreError, ValueError, KeyError) as err:
-            return project_meta(store, meta["id"]), f"{err}.", "snt-message snt-error"
-        return project_meta(store, meta["id"]), done, "snt-message snt-ok"
+            return project_meta(store, meta["id"]), *error(f"{err}.")
+        return project_meta(store, meta["id"]), *ok(done)

@@ -30,6 +30,7 @@ from ..state import project_meta, readable_store
 from ..views.seed_marks import COLOR_MODES, seed_marks
 from .files import decode_upload
 from .jobs import submit_job
+from .messages import error, not_allowed, ok
 
 PAGE_SIZE = 12
 #: Roles the autotracer gives seeds (``autotrace`` job).
@@ -266,10 +267,10 @@ def _register_upload(app) -> None:
             add_seeds(store, meta["id"], current_user(), seeds, meta["version"], replace="on" in (replace or []),
                       origin=filename)
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+            return no_update, *not_allowed(err)
         except (SNTWebIOError, StoreError, ValueError) as err:
-            return no_update, f"Could not load seeds: {err}. Nothing was changed.", "snt-message snt-error"
-        return project_meta(store, meta["id"]), f"{filename}: {report}.", "snt-message snt-ok"
+            return no_update, *error(f"Could not load seeds: {err}. Nothing was changed.")
+        return project_meta(store, meta["id"]), *ok(f"{filename}: {report}.")
 
 
 def _spacing_xyz(meta) -> tuple:
@@ -343,15 +344,15 @@ def _register_edits(app) -> None:
                 done = "Added a seed at ({:.2f}, {:.2f}, {:.2f}).".format(*xyz)
             elif trigger == "seeds-bulk":
                 if bulk_column not in BULK_COLUMNS or bulk_value in (None, ""):
-                    return no_update, "Choose a column and a value to set.", "snt-message snt-error"
+                    return no_update, *error("Choose a column and a value to set.")
                 ids = _project_seeds(meta, confidence, types, sources, marks)[1].id
                 if not len(ids):
-                    return no_update, "No seeds pass the filter.", "snt-message snt-error"
+                    return no_update, *error("No seeds pass the filter.")
                 update_seeds(store, meta["id"], user, ids, {bulk_column: bulk_value}, base)
                 done = f"Set {bulk_column} = {bulk_value} on {len(ids)} seeds."
             else:
                 if not selected:
-                    return no_update, "Select seeds in the table first.", "snt-message snt-error"
+                    return no_update, *error("Select seeds in the table first.")
                 if trigger == "seeds-delete":
                     delete_seeds(store, meta["id"], user, selected, base)
                     done = f"Deleted {len(selected)} seed{'s' * (len(selected) > 1)}."
@@ -360,10 +361,10 @@ def _register_edits(app) -> None:
                     mark_seeds(store, meta["id"], user, selected, mark, base)
                     done = f"Marked {len(selected)} seed{'s' * (len(selected) > 1)} {_MARKED[mark]}."
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
+            return no_update, *not_allowed(err)
         except (StaleVersionError, StoreError) as err:
-            return project_meta(store, meta["id"]), f"{err}. Reloaded.", "snt-message snt-error"
-        return project_meta(store, meta["id"]), done, "snt-message snt-ok"
+            return project_meta(store, meta["id"]), *error(f"{err}. Reloaded.")
+        return project_meta(store, meta["id"]), *ok(done)
 
 
 def _register_review(app) -> None:
@@ -383,7 +384,7 @@ def _register_review(app) -> None:
         seeds, shown = _project_seeds(meta, confidence, types, sources, marks)
         chosen = seeds.take(np.isin(seeds.id, selected)) if selected else shown
         if not len(chosen):
-            return no_update, "No seeds to send: select some or widen the filter.", "snt-message snt-error"
+            return no_update, *error("No seeds to send: select some or widen the filter.")
         store = readable_store(meta["id"])
         details = [", ".join(filter(None, (kind, source))) for kind, source in zip(chosen.type, chosen.source)]
         warnings = seed_review_warnings(chosen.xyz, store.reconstruction(meta["id"]), severity,
@@ -391,9 +392,9 @@ def _register_review(app) -> None:
         try:
             added = add_warnings(store, meta["id"], current_user(), warnings, source="seeds")
         except (PermissionDenied, StoreError) as err:
-            return no_update, f"Not sent: {err}.", "snt-message snt-error"
-        return (time.time(), f"Sent {added} seed{'s' * (added != 1)} to the Curation Assistant as "
-                f"{severity} 'Seed Review' rows.", "snt-message snt-ok")
+            return no_update, *error(f"Not sent: {err}.")
+        return time.time(), *ok(f"Sent {added} seed{'s' * (added != 1)} to the Curation Assistant as {severity} "
+                                "'Seed Review' rows.")
 
 
 def autotrace_params(seeds: Seeds, role: str, multi_cell: bool) -> dict:
@@ -420,13 +421,13 @@ def _register_autotrace(app) -> None:
         """Queue the autotracer on the seeds the filter shows; the new paths arrive when the job is done."""
         _, shown = _project_seeds(meta, confidence, types, sources, marks)
         if not len(shown):
-            return no_update, "No seeds pass the filter.", "snt-message snt-error"
+            return no_update, *error("No seeds pass the filter.")
         if len(shown) > MAX_AUTOTRACE_SEEDS:
-            return no_update, (f"{len(shown)} seeds pass the filter; narrow it to {MAX_AUTOTRACE_SEEDS} or fewer "
-                               "(raise the confidence, pick types)."), "snt-message snt-error"
+            return no_update, *error(f"{len(shown)} seeds pass the filter; narrow it to {MAX_AUTOTRACE_SEEDS} or "
+                                     "fewer (raise the confidence, pick types).")
         try:
             submit_job(meta["id"], "autotrace", autotrace_params(shown, role, "on" in (multi_cell or [])))
         except PermissionDenied as err:
-            return no_update, f"Not allowed: {err}.", "snt-message snt-error"
-        return ((submitted or 0) + 1, f"Autotracing from {len(shown)} seeds as {role}s as a job; the trees appear "
-                "in the path manager when it is done.", "snt-message snt-ok")
+            return no_update, *not_allowed(err)
+        return (submitted or 0) + 1, *ok(f"Autotracing from {len(shown)} seeds as {role}s as a job; the trees "
+                                         "appear in the path manager when it is done.")

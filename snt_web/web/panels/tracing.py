@@ -36,6 +36,7 @@ from ..state import project_meta, readable_store
 from .jobs import submit_job
 from .maps import map_options
 from ..views.ortho import AXES
+from .messages import error, not_allowed, ok
 
 #: The ``trace`` store when nothing is in progress. ``anchor``: where the next
 #: search starts; ``path``: id of the path being traced; ``fork``: the node a
@@ -392,8 +393,7 @@ def register(app) -> None:
                           message=f"{err}. Reloaded the current version.")
         except (StoreError, ValueError) as err:
             out = Outcome(message=f"{err}.", ok=False)
-        css = "snt-message " + ("snt-ok" if out.ok else "snt-error")
-        return out.trace, out.meta, out.message, css, out.mode
+        return out.trace, out.meta, *(ok if out.ok else error)(out.message), out.mode
 
     @app.callback(
         Output("trace-message", "children", allow_duplicate=True),
@@ -410,18 +410,18 @@ def register(app) -> None:
     def _compute(_n, layer, scales, display, meta, submitted):
         """Compute the chosen layer for the whole image as a job; the Jobs panel shows its progress."""
         if layer not in FILTERED_LAYERS:
-            return ("Only filtered layers are computed: the image and probability maps are ready as they are.",
-                    "snt-message snt-error", no_update)
+            return *error("Only filtered layers are computed: the image and probability maps are ready as they "
+                          "are."), no_update
         display = display or {}
         try:
             params = {"layer": layer, "scales": parse_scales(scales), "channel": int(display.get("c") or 0),
                       "frame": int(display.get("t") or 0)}
             submit_job(meta["id"], "filter-layer", params)
         except PermissionDenied as err:
-            return f"Not allowed: {err}.", "snt-message snt-error", no_update
+            return *not_allowed(err), no_update
         except ValueError as err:
-            return f"{err}.", "snt-message snt-error", no_update
-        return (f"Computing the {layer} layer as a job: see Jobs.", "snt-message snt-ok", (submitted or 0) + 1)
+            return *error(f"{err}."), no_update
+        return (*ok(f"Computing the {layer} layer as a job: see Jobs."), (submitted or 0) + 1)
 
     @app.callback(
         Output("trace-layer", "options"),

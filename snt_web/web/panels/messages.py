@@ -1,0 +1,26 @@
+"""The status line under a panel's controls: a message and the CSS class that colours it.
+
+Callbacks return ``(text, class)`` into a ``*-message`` div's ``children`` and
+``className``; these helpers build the pair, so every panel words and colours
+its refusals alike.
+"""
+
+from __future__ import annotations
+
+OK = "snt-message snt-ok"
+ERROR = "snt-message snt-error"
+
+
+def ok(text: str) -> tuple[str, str]:
+    """A success message."""
+    return text, OK
+
+
+def error(text: str) -> tuple[str, str]:
+    """A refusal or failure: nothing was changed."""
+    return text, ERROR
+
+
+def not_allowed(err: Exception) -> tuple[str, str]:
+    """The current user's role does not allow the action (:class:`~snt_web.auth.roles.PermissionDenied`)."""
+    return error(f"Not allowed: {err}.")
