@@ -154,7 +154,8 @@
   }
 
   /* Radii (fitted or read): on a slice view, a circle of each node's radius
-     around every node within its radius (or half a voxel) of the slice; in
+     around nodes within their radius (or half a voxel) of the slice, at
+     most one per radius along a path; in
      3D, a tube of the nodes' radii around each path. The path-lines groups
      carry them as "r" (physical, null where unknown). */
   var CIRCLE = 20;
@@ -165,12 +166,17 @@
     var out = [];
     lines.forEach(function (g) {
       if (!g.r) { return; }
-      var xs = [], ys = [];
+      var xs = [], ys = [], last = null;
       for (var i = 0; i < g.r.length; i++) {
         var r = g.r[i];
         if (r === null || g[normal][i] === null || Math.abs(g[normal][i] - at) > Math.max(r, step / 2)) {
+          last = null;
           continue;
         }
+        // Along a path in the plane, nodes closer than a radius to the last
+        // circle drawn would pile their circles into a solid band.
+        if (last && Math.hypot(g[h][i] - last[0], g[v][i] - last[1]) < r) { continue; }
+        last = [g[h][i], g[v][i]];
         for (var k = 0; k <= CIRCLE; k++) {
           var a = 2 * Math.PI * k / CIRCLE;
           xs.push(g[h][i] + r * Math.cos(a));

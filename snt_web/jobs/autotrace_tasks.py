@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autotrace import ROLES, autotrace
+from ..autotrace import ROLES, AutotraceSettings, autotrace
 from ..model.graft import path_records
 from ..store.commands import edit_tree
 from ..store.layers import MAP_PREFIX, project_layer
@@ -25,7 +25,8 @@ def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
 
 @task("autotrace")
 def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "tubeness",
-                   multi_cell: bool = False, channel: int = 0, frame: int = 0) -> dict:
+                   multi_cell: bool = False, channel: int = 0, frame: int = 0, connectivity: int = 18,
+                   centre: bool = True, scales=None) -> dict:
     """Autotrace the project's image and add one arbor per cell to the reconstruction (one undoable edit).
 
     Parameters
@@ -43,6 +44,13 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
         Cells with territory limits (see :func:`snt_web.autotrace.autotrace`).
     channel, frame : int
         0-based.
+    connectivity : {6, 18, 26}
+        Fast marching's neighbourhood (SNT's 18 by default).
+    centre : bool
+        Centre the nodes on the neurite (ours; False gives SNT's output).
+    scales : list of float, optional
+        Physical scales of a filtered ``layer`` (the Tracing panel's);
+        :func:`~snt_web.tracing.layers.default_scales` by default.
 
     Returns
     -------
@@ -53,17 +61,20 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     xyz, confidence = _seed_table(seeds)
+    settings = AutotraceSettings(connectivity=int(connectivity), centre=bool(centre))
     image = context.store.image(context.project_id)
     if image is None:
         raise StoreError(f"project {context.project_id!r} has no image to trace")
     context.progress(0, f"loading layer {layer}")
-    volume = project_layer(context.store, context.project_id, layer, channel=channel, frame=frame)
+    volume = project_layer(context.store, context.project_id, layer, channel=channel, frame=frame,
+                           scales=[float(s) for s in scales] if scales else None)
     scores = score_map
     if score_map is not None and score_map.startswith(MAP_PREFIX):
         scores = project_layer(context.store, context.project_id, score_map, channel=channel, frame=frame)
     context.progress(5, "tracing")
     result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=role,
-                       multi_cell=bool(multi_cell), score_map=scores, units=image.units, source=f"autotrace:{role}",
+                       multi_cell=bool(multi_cell), score_map=scores, settings=settings, units=image.units,
+                       source=f"autotrace:{role}",
                        channel=channel + 1, frame=frame + 1,
                        progress=lambda percent, message: context.progress(5 + 0.9 * percent, message))
     tree = result.tree

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from snt_web.autotrace import node_f1
+import numpy as np
+
+from snt_web.autotrace import AutotraceSettings, autotrace, node_f1
 from snt_web.model import Tree
 from snt_web.store import LOCAL_USER
 from snt_web.store.commands import Undo, apply
@@ -40,7 +42,8 @@ def test_autotrace_from_a_seed_on_a_filtered_layer(jobs):
     truth = store.reconstruction("demo")
     x, y, z = truth.paths[0].points[0]
     job = jobs.queue.submit("autotrace", "demo", LOCAL_USER, {"seeds": [[x, y, z, 0.8], [1e6, 0, 0, 1.0]],
-                                                              "layer": "gaussian", "score_map": None})
+                                                              "layer": "gaussian", "scales": [0.3],
+                                                              "score_map": None})
     record = jobs.wait(job.id, timeout=300.0)
     assert record.state == "done", record.error
     assert record.result["n_trees"] == 1 and "outside the image" in record.result["warnings"][0]
@@ -48,12 +51,26 @@ def test_autotrace_from_a_seed_on_a_filtered_layer(jobs):
     assert node_f1(_added(store, truth), truth, truth.spacing_xyz)["recall"] >= 0.7
 
 
+def test_connectivity_and_centring_reach_the_tracer(jobs):
+    store = jobs.store
+    truth = store.reconstruction("demo")
+    job = jobs.queue.submit("autotrace", "demo", LOCAL_USER, {"connectivity": 26, "centre": False})
+    record = jobs.wait(job.id, timeout=300.0)
+    assert record.state == "done", record.error
+    image = store.image("demo")
+    direct = autotrace(image.volume(0, 0), image.spacing, settings=AutotraceSettings(connectivity=26, centre=False))
+    added = _added(store, truth)
+    assert [len(p) for p in added.paths] == [len(p) for p in direct.tree.paths]
+    assert all(np.allclose(a.points, b.points) for a, b in zip(added.paths, direct.tree.paths))
+
+
 def test_bad_parameters_fail_the_job_and_leave_the_project(jobs):
     store = jobs.store
     version = store.get("demo").version
     for params, message in (({"role": "sideways"}, "role must be one of"),
                             ({"seeds": [[1, 2]]}, "seeds must be a list"),
-                            ({"role": "tip"}, "needs seeds")):
+                            ({"role": "tip"}, "needs seeds"),
+                            ({"connectivity": 10}, "connectivity must be one of")):
         record = jobs.wait(jobs.queue.submit("autotrace", "demo", LOCAL_USER, params).id, timeout=60.0)
         assert record.state == "failed" and message in record.error, record.error
     assert store.get("demo").version == version

@@ -76,6 +76,16 @@ def test_fit_a_selected_path_and_see_its_radii(dash_duo, unfitted):
     nodes = fitted.path(fitted.path(path.id).fitted_id)
     distance = np.linalg.norm(nodes.points[:, :2] - centre[:2], axis=1)
     assert distance.min() < 0.05 and abs(centre[2] - nodes.radii[np.argmin(distance)]) < 0.05
+    # One circle per radius along the path, not one per node (those pile into a band).
+    expected, last = 0, None
+    for point, radius in zip(nodes.points, nodes.radii):
+        if abs(point[2] - z * image.spacing[0]) > max(radius, image.spacing[0] / 2):
+            last = None
+        elif last is None or np.linalg.norm(point[:2] - last) >= radius:
+            expected, last = expected + 1, point[:2]
+    depth = np.abs(nodes.points[:, 2] - z * image.spacing[0])
+    in_slab = np.sum(depth <= np.maximum(nodes.radii, image.spacing[0] / 2))
+    assert _circles(dash_duo) == expected < in_slab
     # Tube width in 3D: a mesh around the fitted path.
     wait_until(dash_duo, lambda: any(t["name"] == "tubes" and t["type"] == "mesh3d" for t in traces_3d(dash_duo)))
 

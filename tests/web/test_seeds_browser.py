@@ -209,10 +209,15 @@ def test_import_filter_and_autotrace_from_the_visible_seeds(dash_duo, worked_app
     wait_until(dash_duo, lambda: _summary(dash_duo) == "1 of 3 shown")
     assert _table_ids(dash_duo) == [0]
 
+    # On a Gaussian-smoothed layer at the Tracing panel's scale, 26-connected.
+    choose(dash_duo, "seeds-connected-26")
+    dash_duo.select_dcc_dropdown("#seeds-layer", value="gaussian")
+    _set(dash_duo, "trace-scales", "'0.3'")
     dash_duo.find_element("#seeds-autotrace").click()
     wait_until(dash_duo, lambda: "Autotracing from 1 seeds as roots" in _message(dash_duo))
     (job,) = app.server.config["SNT_WEB_JOBS"].list("demo", 5)
     assert job.kind == "autotrace" and job.params["seeds"] == [[*np.round(soma, 6).tolist(), 0.95]]
+    assert job.params["connectivity"] == 26 and job.params["layer"] == "gaussian" and job.params["scales"] == [0.3]
     # The job adds one tree rooted at the seed; the page learns of the new version and lists its paths.
     wait_until(dash_duo, lambda: len(store.reconstruction("demo").paths) > 0, timeout=60)
     tree = store.reconstruction("demo")

@@ -25,6 +25,7 @@ from ...seeds import MARKS, Seeds, read_seeds_csv, seeds_csv_text, seeds_from_la
 from ...store import StaleVersionError, StoreError
 from ...store.curation import add_warnings
 from ...store.seeds import add_seeds, delete_seeds, load_seeds, mark_seeds, update_seeds
+from ...tracing.layers import parse_scales
 from ..auth import current_user
 from ..state import project_meta, readable_store
 from ..views.seed_marks import COLOR_MODES, seed_marks
@@ -129,7 +130,18 @@ def layout(upload_limit_bytes: int):
             html.Div([
                 dcc.Dropdown(id="seeds-role", options=[{"label": f"seeds as {r}s", "value": r} for r in ROLES],
                              value="root", clearable=False, className="snt-medium"),
+                # Options: the tracing panel's layers (raw, filtered, probability maps).
+                html.Label(["on", dcc.Dropdown(id="seeds-layer", options=["raw"], value="raw", clearable=False,
+                                               className="snt-medium")], className="snt-field",
+                           title="What the autotracer traces: the image, a filtered layer or a probability map "
+                                 "(SNT's secondary layer)"),
+            ], className="snt-row"),
+            html.Div([
                 dcc.Checklist(id="seeds-multi-cell", options=[{"label": "cells apart", "value": "on"}], value=[]),
+                html.Label(dcc.Checklist(id="seeds-connected-26", options=[{"label": "26-connected", "value": "on"}],
+                                         value=[]),
+                           title="March through voxels that touch only at corners: keeps thin oblique neurites "
+                                 "(SNT's default is 18-connected)"),
                 html.Button("Autotrace from visible seeds", id="seeds-autotrace",
                             title="Roots: one tree per seed; tips: one cell through them; waypoints: one cell "
                                   "drawn to them"),
@@ -397,11 +409,16 @@ def _register_review(app) -> None:
                                 "'Seed Review' rows.")
 
 
-def autotrace_params(seeds: Seeds, role: str, multi_cell: bool) -> dict:
-    """The ``autotrace`` job's parameters for ``seeds`` (physical x, y, z and confidence) in ``role``."""
+def autotrace_params(seeds: Seeds, role: str, multi_cell: bool, connectivity: int = 18, layer: str = "raw",
+                     scales=None) -> dict:
+    """The ``autotrace`` job's parameters for ``seeds`` (physical x, y, z and confidence) in ``role``.
+
+    ``layer`` and its physical ``scales`` (None: the default) are the Tracing panel's choices.
+    """
     table = np.column_stack([seeds.xyz, seeds.confidence]).round(6)
-    return {"seeds": table.tolist(), "role": role, "layer": "raw", "score_map": "tubeness",
-            "multi_cell": bool(multi_cell)}
+    return {"seeds": table.tolist(), "role": role, "layer": layer, "score_map": "tubeness",
+            "multi_cell": bool(multi_cell), "connectivity": int(connectivity),
+            "scales": None if scales is None else list(scales)}
 
 
 def _register_autotrace(app) -> None:
@@ -412,12 +429,16 @@ def _register_autotrace(app) -> None:
         Input("seeds-autotrace", "n_clicks"),
         State("seeds-role", "value"),
         State("seeds-multi-cell", "value"),
+        State("seeds-connected-26", "value"),
+        State("seeds-layer", "value"),
+        State("trace-scales", "value"),
         *_FILTER_STATES,
         State("jobs-submitted", "data"),
         State("project", "data"),
         prevent_initial_call=True,
     )
-    def _autotrace(_n, role, multi_cell, confidence, types, sources, marks, submitted, meta):
+    def _autotrace(_n, role, multi_cell, connected_26, layer, scales, confidence, types, sources, marks, submitted,
+                   meta):
         """Queue the autotracer on the seeds the filter shows; the new paths arrive when the job is done."""
         _, shown = _project_seeds(meta, confidence, types, sources, marks)
         if not len(shown):
@@ -426,8 +447,12 @@ def _register_autotrace(app) -> None:
             return no_update, *error(f"{len(shown)} seeds pass the filter; narrow it to {MAX_AUTOTRACE_SEEDS} or "
                                      "fewer (raise the confidence, pick types).")
         try:
-            submit_job(meta["id"], "autotrace", autotrace_params(shown, role, "on" in (multi_cell or [])))
+            params = autotrace_params(shown, role, "on" in (multi_cell or []),
+                                      26 if "on" in (connected_26 or []) else 18, layer or "raw", parse_scales(scales))
+            submit_job(meta["id"], "autotrace", params)
         except PermissionDenied as err:
             return no_update, *not_allowed(err)
+        except ValueError as err:  # the Tracing panel's scales
+            return no_update, *error(f"{err}.")
         return (submitted or 0) + 1, *ok(f"Autotracing from {len(shown)} seeds as {role}s as a job; the trees "
                                          "appear in the path manager when it is done.")

@@ -425,26 +425,31 @@ def register(app) -> None:
 
     @app.callback(
         Output("trace-layer", "options"),
+        Output("seeds-layer", "options"),
         Input("project", "data"),
         Input("jobs-finished", "data"),
         Input("trace-scales", "value"),
         Input("display", "data"),
     )
     def _layer_options(meta, _finished, scales, display):
-        """The layers, filtered ones marked when computed (e.g. by a job), then each probability-map class."""
+        """The layers, filtered ones marked when computed (e.g. by a job), then each probability-map class.
+
+        The Seeds panel's autotracer offers the same layers.
+        """
         if not meta or not meta.get("shape"):
-            return ["raw", *FILTERED_LAYERS]
+            return ["raw", *FILTERED_LAYERS], ["raw", *FILTERED_LAYERS]
         store = readable_store(meta["id"])
         display = display or {}
         try:
             where = {"channel": int(display.get("c") or 0), "frame": int(display.get("t") or 0),
                      "scales": parse_scales(scales)}
         except ValueError:
-            return no_update
+            return no_update, no_update
         filtered = [
             {"label": f"{name} (ready)" if layer_ready(store, meta["id"], name, **where) else name, "value": name}
             for name in FILTERED_LAYERS
         ]
         probability = [{"label": f"map: {o['label']}", "value": f"{MAP_PREFIX}{o['value']}"}
                        for o in map_options(store, meta["id"])]
-        return ["raw"] + filtered + probability
+        options = ["raw"] + filtered + probability
+        return options, options
