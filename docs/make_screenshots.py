@@ -190,7 +190,7 @@ def seeds_and_autotrace(driver):
     time.sleep(1)
     wait_for_job(driver, "autotrace")
     time.sleep(3)
-    shoot(driver, "seeds-autotrace.png", "seeds-table", settle=1)
+    shoot(driver, "seeds-autotrace.png", "seeds-autotrace", settle=1)
 
 
 def classify(driver):

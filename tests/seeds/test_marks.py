@@ -31,12 +31,12 @@ def test_colours_follow_confidence_type_or_source():
         seed_colors(seeds, "size")
 
 
-def test_a_table_edit_is_a_changed_cell_of_the_same_seed():
+def test_a_table_edit_is_a_changed_editable_cell():
     from snt_web.web.panels.seeds import _edited_cells
 
-    before = [{"id": 4, "x": 1.0, "type": "soma"}, {"id": 5, "x": 2.0, "type": "tip"}]
-    after = [{"id": 4, "x": 1.0, "type": "tip"}, {"id": 5, "x": 2.0, "type": "tip"}]
-    assert _edited_cells(after, before) == [(4, "type", "tip")]
-    # The table now shows other seeds (another page): nothing was edited.
-    other_page = [{"id": 16, "x": 9.0, "type": "tip"}, {"id": 17, "x": 2.0, "type": "tip"}]
-    assert _edited_cells(other_page, before) == []
+    changes = [{"rowId": "4", "colId": "type", "oldValue": "soma", "value": "tip"},
+               {"rowId": "5", "colId": "x", "oldValue": 2.0, "value": 2.0},  # typed the same value again
+               {"rowId": "6", "colId": "mark", "oldValue": "none", "value": "accept"},  # not editable in the grid
+               {"rowId": "7", "colId": "confidence", "oldValue": 0.5, "value": 0.25}]
+    assert _edited_cells(changes) == [(4, "type", "tip"), (7, "confidence", 0.25)]
+    assert _edited_cells(None) == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import tifffile
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
@@ -42,9 +44,56 @@ def _summary(dash_duo):
     return dash_duo.find_element("#seeds-summary").text
 
 
-def _table_ids(dash_duo):
-    cells = dash_duo.driver.find_elements("css selector", "#seeds-table td[data-dash-column='id']")
-    return [int(c.text) for c in cells]
+def _table_ids(dash_duo, n=12):
+    """Seed ids of the grid's first ``n`` rows, in display order (None for a row not loaded yet)."""
+    return dash_duo.driver.execute_script(
+        "var api = dash_ag_grid.getApi('seeds-table'), out = [];"
+        f" for (var i = 0; i < Math.min({n}, api.getDisplayedRowCount()); i++) {{"
+        "   var node = api.getDisplayedRowAtIndex(i); out.push(node && node.data ? node.data.id : null); }"
+        " return out;")
+
+
+def _select(dash_duo, *seed_ids):
+    """Tick exactly these rows, as clicking their boxes would.
+
+    Set again until it holds: rows the grid is reloading (after a new
+    version) are placeholders that a tick cannot reach yet.
+    """
+    script = ("var api = dash_ag_grid.getApi('seeds-table'); api.deselectAll();"
+              f" {list(seed_ids)}.forEach(function (i) {{ var n = api.getRowNode(String(i)); if (n) n.setSelected(true); }});")
+
+    def ticked():
+        dash_duo.driver.execute_script(script)
+        time.sleep(0.2)
+        return sorted(_selected(dash_duo)) == sorted(seed_ids)
+
+    wait_until(dash_duo, ticked)
+    wait_idle(dash_duo)
+
+
+def _selected(dash_duo):
+    return dash_duo.driver.execute_script(
+        "return dash_ag_grid.getApi('seeds-table').getSelectedRows().map(r => r.id);")
+
+
+def _click_cell(dash_duo, seed_id, column, timeout=10):
+    """Click a grid cell; again if the grid redrew its row meanwhile."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            dash_duo.find_element(f"#seeds-table .ag-row[row-id='{seed_id}'] [col-id='{column}']").click()
+            return
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _cell_text(dash_duo, seed_id, column):
+    """The text of a grid cell, or None while its row is not drawn (the grid redraws rows it reloads)."""
+    return dash_duo.driver.execute_script(
+        f"var c = document.querySelector(\"#seeds-table .ag-row[row-id='{seed_id}'] [col-id='{column}']\");"
+        " return c ? c.textContent : null;")
 
 
 def _seed_trace(dash_duo, graph):
@@ -73,12 +122,12 @@ def test_import_filter_navigate_and_curate_seeds(dash_duo, app, store, tmp_path)
     assert "1 rows skipped (line 32" in _message(dash_duo)
     wait_until(dash_duo, lambda: _summary(dash_duo) == "30 of 30 shown")
     assert len(load_seeds(store, "demo")) == 30
-    # Server-side paging: one page of 12 rows; sorting reorders all rows, not the page.
-    wait_until(dash_duo, lambda: len(_table_ids(dash_duo)) == 12)
-    sort = "#seeds-table th[data-dash-column='confidence'] .column-header--sort"
+    # The grid holds all 30 rows (fetched in blocks); sorting happens on the server, over all of them.
+    wait_until(dash_duo, lambda: len(_table_ids(dash_duo, 100)) == 30 and None not in _table_ids(dash_duo, 100))
+    sort = "#seeds-table .ag-header-cell[col-id='confidence'] .ag-header-cell-label"
     dash_duo.find_element(sort).click()  # ascending
-    wait_idle(dash_duo)
-    dash_duo.find_element(sort).click()  # descending: the most confident first, from all pages
+    wait_until(dash_duo, lambda: _table_ids(dash_duo) == list(range(12)))
+    dash_duo.find_element(sort).click()  # descending: the most confident first
     wait_until(dash_duo, lambda: _table_ids(dash_duo) == list(range(29, 17, -1)))
     # The seeds are drawn in 3D, and on the XY slice those within 8 slices of it.
     wait_until(dash_duo, lambda: any(t["name"] == "seeds" and t["n"] == 30 for t in traces_3d(dash_duo)))
@@ -94,33 +143,32 @@ def test_import_filter_navigate_and_curate_seeds(dash_duo, app, store, tmp_path)
     dash_duo.select_dcc_dropdown("#seeds-types", value="soma")
     keep &= seeds.type == "soma"
     wait_until(dash_duo, lambda: _summary(dash_duo) == f"{keep.sum()} of 30 shown")
-    assert sorted(_table_ids(dash_duo)) == sorted(seeds.id[keep].tolist())
+    wait_until(dash_duo, lambda: sorted(_table_ids(dash_duo, 100)) == sorted(seeds.id[keep].tolist()))
     wait_until(dash_duo, lambda: any(t["name"] == "seeds" and t["n"] == keep.sum() for t in traces_3d(dash_duo)))
 
     # Click a row: the cursor goes to its seed.
     target = int(seeds.id[keep][-1])
-    row = _table_ids(dash_duo).index(target)
-    dash_duo.driver.find_elements("css selector", "#seeds-table td[data-dash-column='x']")[row].click()
+    _click_cell(dash_duo, target, "x")
     expected = np.round(seeds.xyz[target] / store.image("demo").spacing[::-1]).astype(int)
     wait_until(dash_duo, lambda: readout_index(dash_duo, "xy") == expected[2])
     assert readout_index(dash_duo, "xz") == expected[1] and readout_index(dash_duo, "zy") == expected[0]
 
-    # Edit a cell: the seed's type, saved and in the history.
-    cell = dash_duo.driver.find_elements("css selector", "#seeds-table td[data-dash-column='source']")[row]
-    cell.click()
+    # Edit a cell: the seed's source, saved and in the history.
+    _click_cell(dash_duo, target, "source")
     ActionChains(dash_duo.driver).send_keys("curated", Keys.ENTER).perform()
     wait_until(dash_duo, lambda: load_seeds(store, "demo").source[target] == "curated")
     assert store.history("demo", 1)[0].action == "edit seeds"
+    wait_until(dash_duo, lambda: _cell_text(dash_duo, target, "source") == "curated")
 
-    # Select two rows, reject them, then delete one.
-    boxes = dash_duo.driver.find_elements("css selector", "#seeds-table input[type=checkbox]")
-    boxes[0].click()
-    boxes[1].click()
+    # Tick two rows, reject them, then delete one.
+    wait_until(dash_duo, lambda: len(_table_ids(dash_duo)) == keep.sum() and None not in _table_ids(dash_duo))
     chosen = _table_ids(dash_duo)[:2]
+    _select(dash_duo, *chosen)
     dash_duo.find_element("#seeds-reject").click()
     wait_until(dash_duo, lambda: sorted(load_seeds(store, "demo").id[load_seeds(store, "demo").mark == -1].tolist())
                == sorted(chosen))
     assert "Marked 2 seeds rejected" in _message(dash_duo)
+    wait_until(dash_duo, lambda: _cell_text(dash_duo, chosen[0], "mark") == "reject")
 
     # Bulk edit of the filtered rows: every visible soma gets radius 4.
     dash_duo.select_dcc_dropdown("#seeds-bulk-column", value="radius")
@@ -131,17 +179,13 @@ def test_import_filter_navigate_and_curate_seeds(dash_duo, app, store, tmp_path)
     stored = load_seeds(store, "demo")
     assert np.all(stored.radius[keep] == 4.0) and np.all(stored.radius[~keep] == 1.5)
 
-    boxes = dash_duo.driver.find_elements("css selector", "#seeds-table input[type=checkbox]")
-    selected = [b for b in boxes if b.is_selected()]
-    for box in selected[1:]:
-        box.click()
-    wait_idle(dash_duo)
+    _select(dash_duo, chosen[0])
     dash_duo.find_element("#seeds-delete").click()
     wait_until(dash_duo, lambda: len(load_seeds(store, "demo")) == 29)
     wait_until(dash_duo, lambda: _summary(dash_duo) == f"{keep.sum() - 1} of 29 shown")
-    # The deleted seed left the selection, and no other row shows as ticked in its place.
-    wait_until(dash_duo, lambda: not any(b.is_selected() for b in dash_duo.driver.find_elements(
-        "css selector", "#seeds-table input[type=checkbox]")))
+    # The deleted seed's row is gone from the grid and from its selection.
+    wait_until(dash_duo, lambda: chosen[0] not in _table_ids(dash_duo, 100) and chosen[0] not in _selected(dash_duo))
+    _select(dash_duo)
 
     # Send the filtered seeds to curation, as warnings: "Seed Review" rows, tagged to the paths they lie on.
     dash_duo.select_dcc_dropdown("#seeds-review-severity", value="as warnings")
@@ -207,7 +251,7 @@ def test_import_filter_and_autotrace_from_the_visible_seeds(dash_duo, worked_app
     wait_until(dash_duo, lambda: _summary(dash_duo) == "3 of 3 shown")
     _set(dash_duo, "seeds-confidence", "[0.5, 1]")
     wait_until(dash_duo, lambda: _summary(dash_duo) == "1 of 3 shown")
-    assert _table_ids(dash_duo) == [0]
+    wait_until(dash_duo, lambda: _table_ids(dash_duo) == [0])
 
     # On a Gaussian-smoothed layer at the Tracing panel's scale, 26-connected.
     choose(dash_duo, "seeds-connected-26")

@@ -1,9 +1,11 @@
 """Seeds panel: import, filter, review and edit seeds; they are drawn on the slices and in 3D.
 
-The table pages, sorts and filters on the server (``page_action="custom"``), so
-a project with 50,000+ seeds sends one page of rows. The filter (confidence
-window, types, sources, marks) also decides which seeds the views draw
-(:mod:`..views.seed_marks`). Clicking a row moves the cursor to the seed;
+The table is an AG Grid on its infinite row model: the grid asks the server
+for the block of rows it scrolls to, sorted there, so a project with 50,000+
+seeds sends only the rows in view. The filter (confidence window, types,
+sources, marks) also decides which seeds the views draw
+(:mod:`..views.seed_marks`); a new filter or version empties the grid's cache.
+Clicking a row moves the cursor to the seed;
 with "click adds a seed" on, a click on a slice adds one there. Every change
 (cell edit, delete, marks, bulk edit of the filtered rows, upload) is one
 command through :mod:`snt_web.store.seeds`: role-checked, in the history, and
@@ -15,7 +17,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
+import dash_ag_grid as dag
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied
 from ...curation import seed_review_warnings
@@ -32,8 +35,10 @@ from ..views.seed_marks import COLOR_MODES, seed_marks
 from .files import decode_upload
 from .jobs import submit_job
 from .messages import error, not_allowed, ok
+from .paths import GRID_THEME
 
-PAGE_SIZE = 12
+#: Rows the grid asks for at a time.
+BLOCK_ROWS = 100
 #: Roles the autotracer gives seeds (``autotrace`` job).
 ROLES = ("root", "tip", "waypoint")
 #: Seeds one autotrace job takes at most: each root is a tree to trace.
@@ -55,16 +60,16 @@ def visible_mask(seeds: Seeds, confidence, types, sources, marks) -> np.ndarray:
     return seeds.filter_mask((lo, hi), types=types or None, sources=sources or None, marks=marks or None)
 
 
-def table_page(seeds: Seeds, sort_by, page: int, size: int) -> list[dict]:
-    """Rows ``page * size`` to ``(page + 1) * size`` of ``seeds`` sorted by ``sort_by`` (DataTable's)."""
+def table_rows(seeds: Seeds, sort_model, start: int, end: int) -> list[dict]:
+    """Rows ``start`` to ``end`` of ``seeds`` sorted by AG Grid's ``sort_model`` (``[{"colId", "sort"}]``)."""
     order = np.arange(len(seeds))
-    if sort_by:
-        column, descending = sort_by[0]["column_id"], sort_by[0]["direction"] == "desc"
+    if sort_model:
+        column, descending = sort_model[0]["colId"], sort_model[0]["sort"] == "desc"
         values = seeds.xyz[:, "xyz".index(column)] if column in ("x", "y", "z") else getattr(seeds, column)
         order = np.argsort(values.astype(str) if values.dtype == object else values, kind="stable")
         if descending:
             order = order[::-1]
-    rows = seeds.take(order[page * size:(page + 1) * size]).to_records()
+    rows = seeds.take(order[start:end]).to_records()
     for row in rows:
         for key in ("x", "y", "z", "confidence", "radius"):
             row[key] = round(row[key], 3)
@@ -79,10 +84,10 @@ def seed_at_click(click: dict, cursor: dict, meta: dict) -> list[float]:
 
 
 def layout(upload_limit_bytes: int):
-    columns = [{"id": c, "name": name, "editable": editable, **({"type": "numeric"} if numeric else {})}
+    columns = [{"field": c, "headerName": name, "editable": editable, "width": 84 if numeric else 90,
+                **({"cellDataType": "number"} if numeric else {"cellDataType": "text"})}
                for c, name, editable, numeric in COLUMNS]
-    dark = {"backgroundColor": "#1b1b1b", "color": "#ddd", "border": "1px solid #333", "fontSize": 11,
-            "padding": "1px 4px", "maxWidth": 90, "overflow": "hidden", "textOverflow": "ellipsis"}
+    columns[0]["width"] = 56
     return html.Details(
         [
             html.Summary(["Seeds ", html.Span(id="seeds-summary", className="snt-hint")]),
@@ -107,13 +112,13 @@ def layout(upload_limit_bytes: int):
                                                    clearable=False)], className="snt-field"),
                 dcc.Checklist(id="seeds-add-mode", options=[{"label": "click adds a seed", "value": "on"}], value=[]),
             ], className="snt-row"),
-            dash_table.DataTable(
-                id="seeds-table", columns=columns, data=[], page_action="custom", page_current=0,
-                page_size=PAGE_SIZE, page_count=1, sort_action="custom", sort_mode="single", sort_by=[],
-                editable=True, row_selectable="multi", selected_row_ids=[], style_cell=dark,
-                style_header={**dark, "backgroundColor": "#262626", "fontWeight": "bold"},
-                style_data_conditional=[{"if": {"state": "active"}, "backgroundColor": "#2c3550",
-                                         "border": "1px solid #7c9cff"}],
+            dag.AgGrid(
+                id="seeds-table", columnDefs=columns, rowModelType="infinite", getRowId="params.data.id + ''",
+                defaultColDef={"sortable": True, "resizable": True, "minWidth": 40},
+                dashGridOptions={"rowSelection": {"mode": "multiRow", "enableClickSelection": False},
+                                 "cacheBlockSize": BLOCK_ROWS, "maxBlocksInCache": 20, "animateRows": False,
+                                 "theme": {"function": GRID_THEME}},
+                style={"height": "240px"},
             ),
             html.Div([
                 html.Button("Accept", id="seeds-accept", title="Mark the selected seeds accepted"),
@@ -158,6 +163,7 @@ def layout(upload_limit_bytes: int):
             html.Div(id="seeds-message", className="snt-message", role="status"),
             dcc.Download(id="seeds-download"),
             dcc.Store(id="seeds-marks"),
+            dcc.Store(id="seeds-purged"),
             dcc.Store(id="seeds-click"),
         ],
         open=False,
@@ -178,39 +184,58 @@ def _project_seeds(meta, confidence, types, sources, marks) -> tuple[Seeds, Seed
 
 def register(app) -> None:
     @app.callback(
-        Output("seeds-table", "data"),
-        Output("seeds-table", "page_count"),
-        Output("seeds-table", "page_current"),
         Output("seeds-summary", "children"),
         Output("seeds-types", "options"),
         Output("seeds-sources", "options"),
-        Output("seeds-table", "selected_row_ids"),
-        Output("seeds-table", "selected_rows"),
         Input("project", "data"),
         *_FILTERS,
-        Input("seeds-table", "page_current"),
-        Input("seeds-table", "sort_by"),
-        State("seeds-table", "selected_row_ids"),
     )
-    def _page(meta, confidence, types, sources, marks, page, sort_by, selected):
-        """One page of the filtered, sorted seeds; a new filter starts at the first page.
-
-        The selection (ids, which may span pages) keeps the seeds that still
-        exist; the ticks on the page (row positions) follow it.
-        """
+    def _summary(meta, confidence, types, sources, marks):
+        """How many seeds the filter shows, and the types and sources there are to filter by."""
         if not meta:
-            return [], 1, 0, "", [], [], [], []
+            return "", [], []
         seeds, shown = _project_seeds(meta, confidence, types, sources, marks)
-        pages = max(1, -(-len(shown) // PAGE_SIZE))
-        page = 0 if ctx.triggered_id in {i.component_id for i in _FILTERS} else min(page or 0, pages - 1)
         summary = f"{len(shown)} of {len(seeds)} shown" if len(seeds) else "none"
-        existing = np.isin(np.asarray(selected or [], dtype=np.int64), seeds.id)
-        selected = [i for i, keep in zip(selected or [], existing.tolist()) if keep]
-        rows = table_page(shown, sort_by, page, PAGE_SIZE)
-        chosen = set(selected)
-        ticked = [k for k, row in enumerate(rows) if row["id"] in chosen]
-        return (rows, pages, page, summary, sorted(set(seeds.type.tolist())), sorted(set(seeds.source.tolist())),
-                selected, ticked)
+        return summary, sorted(set(seeds.type.tolist())), sorted(set(seeds.source.tolist()))
+
+    # A new filter or a new version: the grid drops the rows it holds and asks again.
+    app.clientside_callback(
+        """function () {
+            dash_ag_grid.getApiAsync('seeds-table').then(function (api) { api.purgeInfiniteCache(); });
+            return Date.now();
+        }""",
+        Output("seeds-purged", "data"),
+        Input("project", "data"),
+        *_FILTERS,
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("seeds-table", "selectedRows", allow_duplicate=True),
+        Input("project", "data"),
+        State("seeds-table", "selectedRows"),
+        prevent_initial_call=True,
+    )
+    def _forget_deleted(meta, selected):
+        """Ticks of seeds that no longer exist are dropped (the grid keeps a ticked row's id past its deletion)."""
+        if not meta or not selected:
+            return no_update
+        existing = np.isin([int(row["id"]) for row in selected], load_seeds(readable_store(meta["id"]), meta["id"]).id)
+        return no_update if existing.all() else [row for row, keep in zip(selected, existing.tolist()) if keep]
+
+    @app.callback(
+        Output("seeds-table", "getRowsResponse"),
+        Input("seeds-table", "getRowsRequest"),
+        *_FILTER_STATES,
+        State("project", "data"),
+    )
+    def _rows(request, confidence, types, sources, marks, meta):
+        """The block of filtered, sorted rows the grid scrolled to."""
+        if not request or not meta:
+            return no_update
+        _, shown = _project_seeds(meta, confidence, types, sources, marks)
+        rows = table_rows(shown, request.get("sortModel"), int(request["startRow"]), int(request["endRow"]))
+        return {"rowData": rows, "rowCount": len(shown)}
 
     @app.callback(Output("seeds-marks", "data"), Input("project", "data"), *_FILTERS, Input("seeds-color", "value"))
     def _marks(meta, confidence, types, sources, marks, color_by):
@@ -221,17 +246,20 @@ def register(app) -> None:
 
     @app.callback(
         Output("cursor", "data", allow_duplicate=True),
-        Input("seeds-table", "active_cell"),
-        State("seeds-table", "data"),
+        Input("seeds-table", "cellClicked"),
         State("project", "data"),
         prevent_initial_call=True,
     )
-    def _go_to(cell, rows, meta):
-        """A click on a row moves the cursor (voxel indices) to its seed."""
-        if not cell or not meta or not meta.get("shape") or cell["row"] >= len(rows or ()):
+    def _go_to(clicked, meta):
+        """A click on a row (not its tick box) moves the cursor (voxel indices) to its seed."""
+        if not clicked or not meta or not meta.get("shape") or str(clicked.get("colId", "")).startswith("ag-Grid"):
             return no_update
-        row = rows[cell["row"]]
-        cursor = {axis: int(np.clip(round(row[axis] / meta["spacing"][i]), 0, meta["shape"][i] - 1))
+        seeds = load_seeds(readable_store(meta["id"]), meta["id"])
+        at = np.flatnonzero(seeds.id == int(clicked["rowId"]))
+        if not len(at):
+            return no_update
+        xyz = seeds.xyz[at[0]]
+        cursor = {axis: int(np.clip(round(xyz["xyz".index(axis)] / meta["spacing"][i]), 0, meta["shape"][i] - 1))
                   for axis, i in _ARRAY_AXIS.items()}
         return {**cursor, "key": f"{meta['id']}-{meta['image_revision']}"}
 
@@ -298,16 +326,11 @@ def _label_seeds(image, filename, meta) -> Seeds:
     return seeds_from_label_image(image.volume(), spacing, name=filename, channel=1, frame=1)
 
 
-def _edited_cells(rows, previous) -> list[tuple[int, str, object]]:
-    """``(seed id, column, new value)`` of each cell a user edited on the page."""
-    out = []
-    for row, before in zip(rows or (), previous or ()):
-        if row.get("id") != before.get("id"):  # a row of another page or sort order: not an edit
-            continue
-        for column, _, editable, _ in COLUMNS:
-            if editable and row.get(column) != before.get(column):
-                out.append((int(row["id"]), column, row.get(column)))
-    return out
+def _edited_cells(changes) -> list[tuple[int, str, object]]:
+    """``(seed id, column, new value)`` of each cell the grid reports edited."""
+    editable = {column for column, _, can_edit, _ in COLUMNS if can_edit}
+    return [(int(c["rowId"]), c["colId"], c["value"]) for c in changes or ()
+            if c.get("colId") in editable and c.get("value") != c.get("oldValue")]
 
 
 def _register_edits(app) -> None:
@@ -317,12 +340,10 @@ def _register_edits(app) -> None:
         Output("project", "data", allow_duplicate=True),
         Output("seeds-message", "children", allow_duplicate=True),
         Output("seeds-message", "className", allow_duplicate=True),
-        Input("seeds-table", "data_timestamp"),
+        Input("seeds-table", "cellValueChanged"),
         *[Input(b, "n_clicks") for b in buttons],
         Input("seeds-click", "data"),
-        State("seeds-table", "data"),
-        State("seeds-table", "data_previous"),
-        State("seeds-table", "selected_row_ids"),
+        State("seeds-table", "selectedRows"),
         State("seeds-bulk-column", "value"),
         State("seeds-bulk-value", "value"),
         *_FILTER_STATES,
@@ -331,15 +352,16 @@ def _register_edits(app) -> None:
         State("project", "data"),
         prevent_initial_call=True,
     )
-    def _edit(_stamp, *args):
-        (rows, previous, selected, bulk_column, bulk_value, confidence, types, sources, marks, add_mode, cursor,
+    def _edit(changes, *args):
+        (selected, bulk_column, bulk_value, confidence, types, sources, marks, add_mode, cursor,
          meta) = args[len(buttons) + 1:]
         click = args[len(buttons)]
+        selected = [int(row["id"]) for row in selected or ()]
         store = readable_store(meta["id"])
         user, base, trigger = current_user(), meta["version"], ctx.triggered_id
         try:
             if trigger == "seeds-table":
-                cells = _edited_cells(rows, previous)
+                cells = _edited_cells(changes)
                 if not cells:
                     return no_update, no_update, no_update
                 by_seed: dict[int, dict] = {}
@@ -386,7 +408,7 @@ def _register_review(app) -> None:
         Output("seeds-message", "className", allow_duplicate=True),
         Input("seeds-send-curation", "n_clicks"),
         State("seeds-review-severity", "value"),
-        State("seeds-table", "selected_row_ids"),
+        State("seeds-table", "selectedRows"),
         *_FILTER_STATES,
         State("project", "data"),
         prevent_initial_call=True,
@@ -394,6 +416,7 @@ def _register_review(app) -> None:
     def _send(_n, severity, selected, confidence, types, sources, marks, meta):
         """Seeds as "Seed Review" warnings (SNT's "send to curation"), reviewable and kept like any other."""
         seeds, shown = _project_seeds(meta, confidence, types, sources, marks)
+        selected = [int(row["id"]) for row in selected or ()]
         chosen = seeds.take(np.isin(seeds.id, selected)) if selected else shown
         if not len(chosen):
             return no_update, *error("No seeds to send: select some or widen the filter.")
