@@ -3,10 +3,10 @@
 Per run: threshold, one gray-weighted distance transform (waypoint bias
 applied), then per root fast marching, pruning (score map, dark leaves and
 segments, hierarchical) or, for tips, the union of routes to them, radii,
-smoothing and resampling, centring (ours, not SNT's) and the cell's paths. Memory: the image, the
-distance transform (4 bytes a voxel), fast marching's arrays (9), a coverage
-mask (1) and, for several cells, the territory (2): 16 bytes a voxel besides
-the image; everything else grows with the nodes reached.
+smoothing and resampling, centring (ours, not SNT's) and the cell's paths.
+Memory: the image, the distance transform (4 bytes a voxel), fast marching's
+arrays (9), a coverage mask (1) and, for several cells, the territory (2): 16
+bytes a voxel besides the image; everything else grows with the nodes reached.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -116,24 +117,27 @@ def drag_view(dash_duo, plane: str, points):
     chain.perform()
 
 
-def choose(dash_duo, component_id: str, value: str | None = None, timeout: float = 10):
-    """Click option ``value`` of the RadioItems/Checklist ``component_id`` (its first if None).
+def click(dash_duo, selector: str, timeout: float = 10):
+    """Click the element ``selector`` once it can be clicked.
 
-    The option is scrolled to the middle of the window first and the click is
-    retried while something else is on top of it: a panel above may still be
-    growing (a figure drawing, a table filling) when the test gets here.
+    It is scrolled into view first (no further than needed), and the click is
+    retried while something else is on top of it or the page redrew it: a
+    panel above may still be growing (a figure drawing, a table filling) when
+    the test gets here.
     """
-    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
-
     deadline = time.time() + timeout
     while True:
-        selector = f"#{component_id} input" + ("" if value is None else f"[value='{value}']")
-        option = dash_duo.find_element(selector)
-        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
         try:
-            option.click()
+            element = dash_duo.find_element(selector)
+            dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'});", element)
+            element.click()
             return
         except (ElementClickInterceptedException, StaleElementReferenceException):
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def choose(dash_duo, component_id: str, value: str | None = None, timeout: float = 10):
+    """Click option ``value`` of the RadioItems/Checklist ``component_id`` (its first if None)."""
+    click(dash_duo, f"#{component_id} input" + ("" if value is None else f"[value='{value}']"), timeout)

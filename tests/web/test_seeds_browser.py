@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
@@ -17,7 +16,7 @@ from snt_web.seeds import Seeds, write_seeds_csv
 from snt_web.store.curation import list_warnings
 from snt_web.store.seeds import load_seeds
 
-from .browser import choose, click_view, plot_js, readout_index, start, traces_3d, wait_idle, wait_until
+from .browser import choose, click, click_view, plot_js, readout_index, start, traces_3d, wait_idle, wait_until
 from .test_jobs_browser import worked_app  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
@@ -76,24 +75,15 @@ def _selected(dash_duo):
         "return dash_ag_grid.getApi('seeds-table').getSelectedRows().map(r => r.id);")
 
 
-def _click_cell(dash_duo, seed_id, column, timeout=10):
-    """Click a grid cell; again if the grid redrew its row meanwhile."""
-    deadline = time.time() + timeout
-    while True:
-        try:
-            dash_duo.find_element(f"#seeds-table .ag-row[row-id='{seed_id}'] [col-id='{column}']").click()
-            return
-        except (StaleElementReferenceException, ElementClickInterceptedException):
-            if time.time() > deadline:
-                raise
-            time.sleep(0.2)
+def _cell_selector(seed_id, column):
+    return f"#seeds-table .ag-row[row-id='{seed_id}'] [col-id='{column}']"
 
 
 def _cell_text(dash_duo, seed_id, column):
     """The text of a grid cell, or None while its row is not drawn (the grid redraws rows it reloads)."""
     return dash_duo.driver.execute_script(
-        f"var c = document.querySelector(\"#seeds-table .ag-row[row-id='{seed_id}'] [col-id='{column}']\");"
-        " return c ? c.textContent : null;")
+        "var c = document.querySelector(arguments[0]); return c ? c.textContent : null;",
+        _cell_selector(seed_id, column))
 
 
 def _seed_trace(dash_duo, graph):
@@ -148,13 +138,13 @@ def test_import_filter_navigate_and_curate_seeds(dash_duo, app, store, tmp_path)
 
     # Click a row: the cursor goes to its seed.
     target = int(seeds.id[keep][-1])
-    _click_cell(dash_duo, target, "x")
+    click(dash_duo, _cell_selector(target, "x"))
     expected = np.round(seeds.xyz[target] / store.image("demo").spacing[::-1]).astype(int)
     wait_until(dash_duo, lambda: readout_index(dash_duo, "xy") == expected[2])
     assert readout_index(dash_duo, "xz") == expected[1] and readout_index(dash_duo, "zy") == expected[0]
 
     # Edit a cell: the seed's source, saved and in the history.
-    _click_cell(dash_duo, target, "source")
+    click(dash_duo, _cell_selector(target, "source"))
     ActionChains(dash_duo.driver).send_keys("curated", Keys.ENTER).perform()
     wait_until(dash_duo, lambda: load_seeds(store, "demo").source[target] == "curated")
     assert store.history("demo", 1)[0].action == "edit seeds"

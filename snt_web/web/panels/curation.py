@@ -43,8 +43,8 @@ from ..share import parse_share_args
 from ..state import project_meta, readable_store
 from .files import decode_upload
 from .jobs import submit_job
-from .paths import GRID_THEME, path_rows
 from .messages import error, ok
+from .paths import GRID_THEME, path_rows
 
 SEVERITIES = [s.name for s in sorted(Severity, reverse=True)]
 _COLOURS = {"ERROR": "#5c1f1f", "WARNING": "#5a4a12", "INFO": "#1c3550"}  # SNT: red, yellow, blue

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import dash_ag_grid as dag
+import numpy as np
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied

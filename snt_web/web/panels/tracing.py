@@ -33,9 +33,9 @@ from ...tracing.costs import COSTS
 from ...tracing.snapping import snap_to_brightest
 from ..auth import current_user
 from ..state import project_meta, readable_store
+from ..views.ortho import AXES
 from .jobs import submit_job
 from .maps import map_options
-from ..views.ortho import AXES
 from .messages import error, not_allowed, ok
 
 #: The ``trace`` store when nothing is in progress. ``anchor``: where the next
