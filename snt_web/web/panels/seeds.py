@@ -115,7 +115,9 @@ def layout(upload_limit_bytes: int):
             dag.AgGrid(
                 id="seeds-table", columnDefs=columns, rowModelType="infinite", getRowId="params.data.id + ''",
                 defaultColDef={"sortable": True, "resizable": True, "minWidth": 40},
-                dashGridOptions={"rowSelection": {"mode": "multiRow", "enableClickSelection": False},
+                # No select-all box: the infinite row model holds only the rows scrolled to.
+                dashGridOptions={"rowSelection": {"mode": "multiRow", "enableClickSelection": False,
+                                                  "headerCheckbox": False},
                                  "cacheBlockSize": BLOCK_ROWS, "maxBlocksInCache": 20, "animateRows": False,
                                  "theme": {"function": GRID_THEME}},
                 style={"height": "240px"},
