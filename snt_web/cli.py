@@ -682,14 +682,29 @@ def _add_fit_command(sub) -> None:
     fit.set_defaults(func=cmd_fit)
 
 
-def _positive(text: str) -> float:
-    """An argparse type: a finite number above zero."""
+def _finite(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < float("inf"):
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number above zero."""
+    value = _finite(text)
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    """An argparse type: a finite number, zero or more."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected zero or more, got {text}")
     return value
 
 
@@ -837,11 +852,12 @@ def cmd_autotrace(args) -> int:
         xyz, confidence = read.seeds.xyz, read.seeds.confidence
     elif args.role != "root":
         raise CLIError(f"--role {args.role} needs --seeds")
+    gap = {} if args.gap_penalty is None else {"gap_penalty": args.gap_penalty}
     try:
         result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=args.role,
                            multi_cell=args.multi_cell, score_map=score_map,
                            settings=AutotraceSettings(threshold=args.threshold, connectivity=args.connectivity,
-                                                      centre=not args.no_centre),
+                                                      centre=not args.no_centre, **gap),
                            units=image.units,
                            source=f"autotrace:{args.role}", channel=args.channel, frame=args.frame)
     except ValueError as err:  # nothing above the threshold
@@ -874,6 +890,9 @@ def _add_autotrace_command(sub) -> None:
     auto.add_argument("--threshold", type=float, help="background grey level (default: estimated)")
     auto.add_argument("--connectivity", type=int, choices=(6, 18, 26), default=18,
                       help="fast marching's neighbourhood (default 18, SNT's; 26 keeps thin oblique neurites)")
+    auto.add_argument("--gap-penalty", type=_non_negative,
+                      help="extra cost of each dark voxel bridged, 0 to 1 being the range of a foreground voxel's "
+                           "(default 1, ours; 0: SNT's, whose routes jump between neighbouring neurites)")
     auto.add_argument("--no-centre", action="store_true",
                       help="leave the nodes where SNT's pipeline puts them instead of centring them on the neurite")
     auto.add_argument("--channel", type=_at_least(1), default=1, help="1-based channel")

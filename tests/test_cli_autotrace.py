@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from snt_web.autotrace import node_f1
+from snt_web.autotrace import AutotraceSettings, autotrace, node_f1
 from snt_web.cli import main
 from snt_web.io.image import Image
 from snt_web.io.reconstruction import read_reconstruction
@@ -37,6 +37,21 @@ def test_autotrace_of_the_demo_writes_its_neuron(capsys, tmp_path, demo_files):
     assert [len(p) for p in plain_tree.paths] == [len(p) for p in tree.paths]
     assert not np.allclose(plain_tree.paths[0].points, tree.paths[0].points)
     assert node_f1(plain_tree, truth, truth.spacing_xyz)["f1"] <= node_f1(tree, truth, truth.spacing_xyz)["f1"]
+
+
+def test_gap_penalty_reaches_the_tracer(capsys, tmp_path, demo_files):
+    image_path, _ = demo_files
+    image = read_image(image_path)
+    out = tmp_path / "snt.traces"
+    code, facts = _run(capsys, "autotrace", image_path, "--gap-penalty", "0", "--no-centre", "-o", out)
+    assert code == 0, facts
+    snt = autotrace(image.volume(0, 0), image.spacing, settings=AutotraceSettings(gap_penalty=0.0, centre=False))
+    assert facts["n_nodes"] == snt.tree.n_nodes
+    np.testing.assert_allclose(np.concatenate([p.points for p in read_reconstruction(out).paths]),
+                               np.concatenate([p.points for p in snt.tree.paths]), atol=1e-4)
+    with pytest.raises(SystemExit):
+        main(["autotrace", str(image_path), "--gap-penalty", "-1", "-o", str(out)])
+    assert "--gap-penalty: expected zero or more, got -1" in capsys.readouterr().err
 
 
 def test_seeds_from_a_labels_image_give_one_tree_per_cell(capsys, tmp_path):

@@ -10,7 +10,7 @@ a step costs its physical length plus ``(max_gwdt - gwdt) / max_gwdt`` of the
 voxel it enters, so routes follow neurite cores. Background voxels are not
 expanded, but up to ``max_gap`` dark voxels straight ahead (in the direction
 a voxel was reached from) are jumped over as if each were a voxel just above
-the threshold. Each settled voxel
+the threshold, plus a penalty (ours; SNT has none). Each settled voxel
 keeps its parent (flat index), so the result is a tree over every voxel
 reached.
 
@@ -121,7 +121,7 @@ class MarchArrays:
 
 
 def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, threshold: float,
-          connectivity: int = 18, max_gap: int = 3, territory=None,
+          connectivity: int = 18, max_gap: int = 3, gap_penalty: float = 0.0, territory=None,
           reach: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
     """Fast marching from ``root_zyx`` over the foreground (``gwdt > 0``).
 
@@ -142,6 +142,9 @@ def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, 
     connectivity : {6, 18, 26}
     max_gap : int
         Most dark voxels jumped straight ahead (0: none).
+    gap_penalty : float
+        Added to the cost of each jumped voxel, in units of the intensity
+        term (whose range is 0 to 1); SNT's is 0.
     territory : ndarray of int16 (z, y, x), optional
         Voxels that are not 0 belong to other cells and are not entered.
     reach : float
@@ -164,6 +167,9 @@ def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, 
         raise ValueError(f"root {tuple(root.tolist())} is outside the volume {tuple(shape.tolist())}")
     offsets, lengths = neighbour_offsets(connectivity, spacing_zyx)
     gap_term = max(0.0, (max_gwdt - (threshold + 1.0)) / max_gwdt) if max_gwdt > 0 else 1.0
+    if gap_penalty < 0:
+        raise ValueError(f"gap penalty must be at least 0, got {gap_penalty}")
+    gap_term += gap_penalty
     limited = territory is not None
     owners = territory if limited else np.zeros((1, 1, 1), dtype=np.int16)
     return _march(gwdt, np.float64(max(max_gwdt, 1e-12)), root, shape, offsets, lengths, int(max_gap),

@@ -26,7 +26,7 @@ def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
 @task("autotrace")
 def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "tubeness",
                    multi_cell: bool = False, channel: int = 0, frame: int = 0, connectivity: int = 18,
-                   centre: bool = True, scales=None) -> dict:
+                   centre: bool = True, gap_penalty: float | None = None, scales=None) -> dict:
     """Autotrace the project's image and add one arbor per cell to the reconstruction (one undoable edit).
 
     Parameters
@@ -47,7 +47,10 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     connectivity : {6, 18, 26}
         Fast marching's neighbourhood (SNT's 18 by default).
     centre : bool
-        Centre the nodes on the neurite (ours; False gives SNT's output).
+        Centre the nodes on the neurite (ours).
+    gap_penalty : float, optional
+        Extra cost of each dark voxel bridged (ours, 1 by default; 0 and
+        ``centre`` False give SNT's output).
     scales : list of float, optional
         Physical scales of a filtered ``layer`` (the Tracing panel's);
         :func:`~snt_web.tracing.layers.default_scales` by default.
@@ -61,7 +64,8 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     xyz, confidence = _seed_table(seeds)
-    settings = AutotraceSettings(connectivity=int(connectivity), centre=bool(centre))
+    gap = {} if gap_penalty is None else {"gap_penalty": float(gap_penalty)}
+    settings = AutotraceSettings(connectivity=int(connectivity), centre=bool(centre), **gap)
     image = context.store.image(context.project_id)
     if image is None:
         raise StoreError(f"project {context.project_id!r} has no image to trace")

@@ -43,18 +43,39 @@ def _line(gap_at=(), length=40):
     return volume
 
 
+@pytest.mark.parametrize("gap_penalty", [0.0, 1.0])
 @pytest.mark.parametrize("gap, max_gap, bridged", [(2, 3, True), (3, 3, True), (4, 3, False), (1, 0, False)])
-def test_fast_marching_bridges_short_straight_gaps(gap, max_gap, bridged):
+def test_fast_marching_bridges_short_straight_gaps(gap, max_gap, bridged, gap_penalty):
     volume = _line(gap_at=range(20, 20 + gap))
     gwdt = gray_weighted_distance(volume, 10.0)
     arrays = MarchArrays(volume.shape)
     settled, touched = march(gwdt, float(gwdt.max()), (0, 2, 0), (1, 1, 1), arrays, threshold=10.0,
-                             max_gap=max_gap)
+                             max_gap=max_gap, gap_penalty=gap_penalty)
     end = np.ravel_multi_index((0, 2, 39), volume.shape)
     assert (end in settled) == bridged
     assert set(settled) <= set(touched)
     arrays.reset(touched)
     assert np.isinf(arrays.dist).all() and (arrays.parent == -1).all() and not arrays.state.any()
+
+
+def test_a_penalised_gap_is_bridged_only_where_the_foreground_route_round_costs_more():
+    # A gap of 3 dark voxels in a line, and a dim arc of foreground round it.
+    volume = _line(gap_at=range(21, 24))
+    volume[0, [3, 4, 3], [21, 22, 23]] = 30
+    gwdt = gray_weighted_distance(volume, 10.0)
+    beyond = np.ravel_multi_index((0, 2, 24), volume.shape)
+
+    def parent_beyond(**kwargs):
+        arrays = MarchArrays(volume.shape)
+        march(gwdt, float(gwdt.max()), (0, 2, 0), (1, 1, 1), arrays, threshold=10.0, max_gap=3, **kwargs)
+        return np.unravel_index(arrays.parent[beyond], volume.shape)[1:]
+
+    # SNT's rule: a jumped voxel costs as one just above the threshold, less
+    # than the dim arc's; with the penalty, the route keeps to the foreground.
+    assert parent_beyond(gap_penalty=0.0) == (2, 20)
+    assert parent_beyond(gap_penalty=1.0) == (3, 23)
+    with pytest.raises(ValueError, match="gap penalty"):
+        parent_beyond(gap_penalty=-1.0)
 
 
 def test_fast_marching_keeps_out_of_other_cells_and_beyond_its_reach():

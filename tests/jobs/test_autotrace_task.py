@@ -51,14 +51,15 @@ def test_autotrace_from_a_seed_on_a_filtered_layer(jobs):
     assert node_f1(_added(store, truth), truth, truth.spacing_xyz)["recall"] >= 0.7
 
 
-def test_connectivity_and_centring_reach_the_tracer(jobs):
+def test_connectivity_centring_and_gap_penalty_reach_the_tracer(jobs):
     store = jobs.store
     truth = store.reconstruction("demo")
-    job = jobs.queue.submit("autotrace", "demo", LOCAL_USER, {"connectivity": 26, "centre": False})
+    job = jobs.queue.submit("autotrace", "demo", LOCAL_USER, {"connectivity": 26, "centre": False, "gap_penalty": 0})
     record = jobs.wait(job.id, timeout=300.0)
     assert record.state == "done", record.error
     image = store.image("demo")
-    direct = autotrace(image.volume(0, 0), image.spacing, settings=AutotraceSettings(connectivity=26, centre=False))
+    direct = autotrace(image.volume(0, 0), image.spacing,
+                       settings=AutotraceSettings(connectivity=26, centre=False, gap_penalty=0.0))
     added = _added(store, truth)
     assert [len(p) for p in added.paths] == [len(p) for p in direct.tree.paths]
     assert all(np.allclose(a.points, b.points) for a, b in zip(added.paths, direct.tree.paths))
@@ -70,7 +71,8 @@ def test_bad_parameters_fail_the_job_and_leave_the_project(jobs):
     for params, message in (({"role": "sideways"}, "role must be one of"),
                             ({"seeds": [[1, 2]]}, "seeds must be a list"),
                             ({"role": "tip"}, "needs seeds"),
-                            ({"connectivity": 10}, "connectivity must be one of")):
+                            ({"connectivity": 10}, "connectivity must be one of"),
+                            ({"gap_penalty": -1}, "gap penalty must be at least 0")):
         record = jobs.wait(jobs.queue.submit("autotrace", "demo", LOCAL_USER, params).id, timeout=60.0)
         assert record.state == "failed" and message in record.error, record.error
     assert store.get("demo").version == version
