@@ -167,8 +167,8 @@ def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, 
         raise ValueError(f"root {tuple(root.tolist())} is outside the volume {tuple(shape.tolist())}")
     offsets, lengths = neighbour_offsets(connectivity, spacing_zyx)
     gap_term = max(0.0, (max_gwdt - (threshold + 1.0)) / max_gwdt) if max_gwdt > 0 else 1.0
-    if gap_penalty < 0:
-        raise ValueError(f"gap penalty must be at least 0, got {gap_penalty}")
+    if not 0 <= gap_penalty < math.inf:
+        raise ValueError(f"gap penalty must be at least 0 and finite, got {gap_penalty}")
     gap_term += gap_penalty
     limited = territory is not None
     owners = territory if limited else np.zeros((1, 1, 1), dtype=np.int16)

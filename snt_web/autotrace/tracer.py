@@ -55,7 +55,7 @@ class AutotraceSettings:
         follow the foreground round: on the demo neurons, tips reached from
         a neighbouring branch (then pruned as short) and a branch reached
         by a jump that cuts its fork's corner. Gaps in a broken neurite,
-        with no foreground route round, are bridged as before.
+        with no foreground route round, are still bridged.
     min_branch_intensity_length : float
         Smallest intensity length (sum of ``I / Imax``) of a branch (5.0).
     sr_ratio : float
