@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage
 
 from ..fitting import fit_nodes
 from ..model import Path, Tree
@@ -33,6 +34,9 @@ __all__ = ["ROLES", "AutotraceSettings", "AutotraceResult", "autotrace"]
 ROLES = ("root", "tip", "waypoint")
 #: A detected soma's radius is at least this fraction of the largest detected one's.
 SOMA_RADIUS_FRACTION = 0.6
+#: A centred node keeps at least this fraction of the grey level around its
+#: routed position (means of the 3 x 3 x 3 voxels around each), or it stays.
+CENTRED_MIN_GREY = 0.9
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,12 @@ class AutotraceSettings:
         Seeds move to the strongest foreground voxel within this many voxels (2).
     centre : bool
         Move each node of the result to the centre of the neurite's cross
-        section there (Refine/Fit's positions, :func:`~snt_web.fitting.fit_nodes`).
-        Not an SNT autotracer step: fast-marching routes cut the inside of
-        bends and smoothing pulls nodes further in; on the demo neurons
-        centring raises node F1 by up to 0.014. False, with ``gap_penalty``
+        section there (Refine/Fit's positions, :func:`~snt_web.fitting.fit_nodes`),
+        unless the image is darker around the centre (below
+        :data:`CENTRED_MIN_GREY` of the grey level around the node). Not an
+        SNT autotracer step: fast-marching routes cut the inside of bends
+        and smoothing pulls nodes further in; on the demo neurons centring
+        raises node F1 by up to 0.02. False, with ``gap_penalty``
         0, gives SNT's output.
     """
 
@@ -392,14 +398,31 @@ def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, p
 
 
 def _centred(volume, spacing, pieces: list[NodePath]) -> list[NodePath]:
-    """Each node moved to its cross-section's centre; a branch's first node stays its parent's node."""
+    """Each node moved to its cross-section's centre, unless that is darker; a branch's first node stays its parent's.
+
+    Routes follow bright cores, and a centre should be brighter still; where
+    two neurites run a micrometre or two apart, the cross-section holds both
+    and its fit can settle in the dimmer gap between them.
+    """
     out: list[NodePath] = []
     for piece in pieces:
         points = fit_nodes(volume, spacing, piece.points).centres
+        darker = _grey_around(volume, spacing, points) < CENTRED_MIN_GREY * _grey_around(volume, spacing,
+                                                                                          piece.points)
+        points[darker] = piece.points[darker]
         if piece.parent is not None:
             points[0] = out[piece.parent].points[piece.branch_index]
         out.append(NodePath(points, piece.radii, piece.parent, piece.branch_index))
     return out
+
+
+def _grey_around(volume, spacing, points_xyz) -> np.ndarray:
+    """Mean grey level of the 3 x 3 x 3 voxels around each physical point (linear interpolation)."""
+    voxels = (np.asarray(points_xyz, dtype=float) / spacing[::-1])[:, ::-1]
+    box = np.stack(np.meshgrid(*[np.arange(-1.0, 2.0)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    around = (voxels[:, None, :] + box).reshape(-1, 3)
+    values = ndimage.map_coordinates(volume, around.T, output=np.float64, order=1, mode="nearest")
+    return values.reshape(len(voxels), len(box)).mean(axis=1)
 
 
 def _cell_paths(volume, nodes, radii, parent, spacing, settings, cell, first_id, source, channel,
