@@ -683,6 +683,7 @@ def _add_fit_command(sub) -> None:
 
 
 def _finite(text: str) -> float:
+    """An argparse type: a finite number."""
     try:
         value = float(text)
     except ValueError:

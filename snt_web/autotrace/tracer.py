@@ -95,8 +95,8 @@ class AutotraceSettings:
         :data:`CENTRED_MIN_GREY` of the grey level around the node). Not an
         SNT autotracer step: fast-marching routes cut the inside of bends
         and smoothing pulls nodes further in; on the demo neurons centring
-        raises node F1 by up to 0.02. False, with ``gap_penalty``
-        0, gives SNT's output.
+        raises node F1 by up to 0.02. False, with ``gap_penalty`` 0, gives
+        SNT's output.
     """
 
     threshold: float | None = None
@@ -407,8 +407,8 @@ def _centred(volume, spacing, pieces: list[NodePath]) -> list[NodePath]:
     out: list[NodePath] = []
     for piece in pieces:
         points = fit_nodes(volume, spacing, piece.points).centres
-        darker = _grey_around(volume, spacing, points) < CENTRED_MIN_GREY * _grey_around(volume, spacing,
-                                                                                          piece.points)
+        fitted, routed = (_grey_around(volume, spacing, p) for p in (points, piece.points))
+        darker = fitted < CENTRED_MIN_GREY * routed
         points[darker] = piece.points[darker]
         if piece.parent is not None:
             points[0] = out[piece.parent].points[piece.branch_index]
