@@ -38,14 +38,9 @@ def parse_share_args(args, meta: dict) -> dict:
         or None; ``zoom``: float >= 1 or None; ``path``: int or None.
     """
     out = {"cursor": None, "zoom": None, "path": None}
-    shape, spacing = meta.get("shape"), meta.get("spacing")
-    position = [_number(args, k) for k in ("z", "y", "x")]
-    if shape and all(v is not None for v in position):
-        out["cursor"] = {
-            axis: int(min(max(round(value / step), 0), n - 1))
-            for axis, value, step, n in zip("zyx", position, spacing, shape)
-        }
-        out["cursor"]["key"] = f"{meta['id']}-{meta['image_revision']}"
+    position = [_number(args, k) for k in ("x", "y", "z")]
+    if all(v is not None for v in position):
+        out["cursor"] = cursor_at(position, meta)
     zoom = _number(args, "zoom")
     if zoom is not None and zoom >= 1:
         out["zoom"] = min(zoom, 1000.0)
@@ -53,6 +48,20 @@ def parse_share_args(args, meta: dict) -> dict:
     if path is not None and path == int(path):
         out["path"] = int(path)
     return out
+
+
+def cursor_at(position_xyz, meta: dict) -> dict | None:
+    """The cursor at a physical position (x, y, z): ``{z, y, x, key}`` in voxel indices, clipped to the image.
+
+    None when the project has no image (``meta`` without a shape).
+    """
+    shape, spacing = meta.get("shape"), meta.get("spacing")
+    if not shape:
+        return None
+    cursor = {axis: int(min(max(round(value / step), 0), n - 1))
+              for axis, value, step, n in zip("zyx", list(position_xyz)[::-1], spacing, shape)}
+    cursor["key"] = f"{meta['id']}-{meta['image_revision']}"
+    return cursor
 
 
 def share_query(project_id: str, position_xyz, zoom: float | None = None, path: int | None = None) -> str:

@@ -39,7 +39,7 @@ from ...store.curation import (
     warnings_and_reviews,
 )
 from ..auth import current_user, project_role
-from ..share import parse_share_args
+from ..share import cursor_at
 from ..state import project_meta, readable_store
 from .files import decode_upload
 from .jobs import submit_job
@@ -392,7 +392,8 @@ def _register_navigation(app) -> None:
         wanted = {int(p) for p in row["paths"].split(";") if p}
         selected = [r for r in path_rows(tree) if r["id"] in wanted]
         cursor = no_update
-        if row["x"] is not None and meta.get("shape"):
-            cursor = parse_share_args({"x": row["x"], "y": row["y"], "z": row["z"]}, meta)["cursor"]
+        position = (row["x"], row["y"], row["z"])
+        if meta.get("shape") and None not in position:
+            cursor = cursor_at(position, meta)
         return ({"key": key, "check": row["check"], "value": row["value"]}, cursor, selected, {"ids": [key]},
                 {"rowId": key})

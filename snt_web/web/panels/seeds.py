@@ -30,6 +30,7 @@ from ...store.curation import add_warnings
 from ...store.seeds import add_seeds, delete_seeds, load_seeds, mark_seeds, update_seeds
 from ...tracing.layers import parse_scales
 from ..auth import current_user
+from ..share import cursor_at
 from ..state import project_meta, readable_store
 from ..views.seed_marks import COLOR_MODES, seed_marks
 from .files import decode_upload
@@ -260,10 +261,7 @@ def register(app) -> None:
         at = np.flatnonzero(seeds.id == int(clicked["rowId"]))
         if not len(at):
             return no_update
-        xyz = seeds.xyz[at[0]]
-        cursor = {axis: int(np.clip(round(xyz["xyz".index(axis)] / meta["spacing"][i]), 0, meta["shape"][i] - 1))
-                  for axis, i in _ARRAY_AXIS.items()}
-        return {**cursor, "key": f"{meta['id']}-{meta['image_revision']}"}
+        return cursor_at(seeds.xyz[at[0]], meta)
 
     @app.callback(
         Output("seeds-download", "data"),
