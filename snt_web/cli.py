@@ -895,7 +895,8 @@ def _add_autotrace_command(sub) -> None:
                       help="extra cost of each dark voxel bridged, 0 to 1 being the range of a foreground voxel's "
                            "(default 1, ours; 0: SNT's, whose routes jump between neighbouring neurites)")
     auto.add_argument("--no-centre", action="store_true",
-                      help="leave the nodes where SNT's pipeline puts them instead of centring them on the neurite")
+                      help="SNT's geometry: no one-node soma, centring, straight forks or dropping of branches "
+                           "inside other paths (ours)")
     auto.add_argument("--channel", type=_at_least(1), default=1, help="1-based channel")
     auto.add_argument("--frame", type=_at_least(1), default=1, help="1-based time frame")
     auto.add_argument("-o", "--output", required=True, metavar="OUT.traces", help="OUT.traces or OUT.swc")

@@ -47,7 +47,8 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     connectivity : {6, 18, 26}
         Fast marching's neighbourhood (SNT's 18 by default).
     centre : bool
-        Centre the nodes on the neurite (ours).
+        Put the result on the centrelines (ours): one-node soma, centred
+        nodes, straight forks, no branch inside another path.
     gap_penalty : float, optional
         Extra cost of each dark voxel bridged (ours, 1 by default; 0 and
         ``centre`` False give SNT's output).

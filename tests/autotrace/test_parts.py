@@ -1,4 +1,5 @@
-"""The autotracer's parts: distance transform, fast marching and gaps, radii, pruning, paths, territory."""
+"""The autotracer's parts: distance transform, fast marching and gaps, radii, pruning, paths, soma, branches,
+territory."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import numpy as np
 import pytest
 from skimage.graph import MCP
 
+from snt_web.autotrace.branching import drop_enclosed, tune_branches
 from snt_web.autotrace.cells import claim, detect_somas
 from snt_web.autotrace.marching import MarchArrays, gray_weighted_distance, march
-from snt_web.autotrace.paths import decompose, resample, smooth
+from snt_web.autotrace.paths import NodePath, decompose, resample, smooth
 from snt_web.autotrace.pruning import hierarchical_prune, prune_terminal_segments
 from snt_web.autotrace.radius import node_radii
+from snt_web.autotrace.soma import soma_centre, through_soma
 from snt_web.autotrace.threshold import auto_threshold
 from snt_web.synth import make_demo
 
@@ -174,3 +177,80 @@ def test_claims_never_overlap_and_somas_are_the_strongest_maxima():
     gwdt = np.zeros((3, 40, 40), dtype=np.float32)
     gwdt[1, 10, 10], gwdt[1, 30, 30], gwdt[1, 12, 12] = 10, 9, 8
     assert detect_somas(gwdt, (1, 1, 1), 8.0).tolist() == [[1, 10, 10], [1, 30, 30]]
+
+
+@pytest.mark.parametrize("seed", [0, 3, 5])
+def test_the_soma_centre_is_the_rendered_somas_not_the_brightest_voxels(seed):
+    image, truth = make_demo(seed)
+    volume, spacing = image.volume(0, 0), np.asarray(image.spacing)
+    threshold = auto_threshold(volume)
+    gwdt = gray_weighted_distance(volume, threshold, connectivity=18)
+    root = np.array(np.unravel_index(int(np.argmax(gwdt)), gwdt.shape))  # where fast marching starts
+    radius = node_radii(volume, root[None], spacing, threshold)[0]
+    centre = soma_centre(volume, root, radius, spacing, threshold)
+    true_centre = truth.paths[0].points[0]
+    # Noise puts the deepest voxel 0.3-1.1 µm off the centre; the inscribed sphere's centre is within 0.25 µm.
+    assert np.linalg.norm(centre - true_centre) < 0.25
+    assert np.linalg.norm(centre - true_centre) < np.linalg.norm(root[::-1] * spacing[::-1] - true_centre)
+
+
+def test_nodes_beyond_the_soma_hang_from_the_root_once_those_inside_are_gone():
+    # root 0; 1-2-3 inside the soma, then 4-5 outside; 6 a leaf on 2, inside; 7 beyond it.
+    parent = np.array([-1, 0, 1, 2, 3, 4, 2, 6])
+    inside = np.array([0, 1, 1, 1, 0, 0, 1, 0], bool)
+    new = through_soma(parent, np.ones(8, bool), inside)
+    assert new[[4, 5, 7]].tolist() == [0, 4, 0]
+    # Pruned nodes are left alone: nothing hangs from them.
+    keep = np.array([1, 1, 1, 1, 1, 1, 0, 0], bool)
+    assert through_soma(parent, keep, inside)[[4, 5]].tolist() == [0, 4]
+
+
+def _straight(start, end, n, radius):
+    return np.linspace(start, end, n), np.full(n, float(radius))
+
+
+def test_a_branch_hugging_its_parent_leaves_it_in_a_straight_line_and_its_own_branches_follow():
+    parent = NodePath(*_straight([0.0, 0, 0], [20.0, 0, 0], 21, 1.0))
+    # Traced: along the parent from x = 4 to 9, then off at 45° (the true fork is at x = 8).
+    hugging = np.array([[4.0, 0, 0], [6, 0.3, 0], [8, 0.6, 0], [9, 1.5, 0], [10, 2, 0], [11, 3, 0], [12, 4, 0],
+                        [13, 5, 0], [14, 6, 0]])
+    branch = NodePath(hugging, np.full(9, 0.5), parent=0, branch_index=4)
+    twig = NodePath(np.array([[6.0, 0.3, 0], [6, -3, 0], [6, -6, 0]]), np.full(3, 0.3), parent=1, branch_index=1)
+    out = tune_branches([parent, branch, twig], step=1.0)
+    assert out[0] is parent
+    tuned = out[1]
+    assert tuned.branch_index == 8 and np.allclose(tuned.points[0], parent.points[8])
+    np.testing.assert_allclose(tuned.points[-4:], hugging[-4:])  # outside the parent: as traced
+    # The new start is the line y = x - 8 from the parent's axis to the first node outside (11, 3).
+    start = tuned.points[:len(tuned.points) - 4]
+    np.testing.assert_allclose(start[:, 1], start[:, 0] - 8, atol=1e-9)
+    assert np.all(np.linalg.norm(np.diff(tuned.points[:len(start) + 1], axis=0), axis=1) <= 1.0 + 1e-9)
+    # The twig hung from a replaced node: it hangs from the nearest new one.
+    assert out[2].parent == 1 and out[2].branch_index == int(np.argmin(np.linalg.norm(start - [6, 0.3, 0], axis=1)))
+
+
+def test_branches_that_leave_at_once_from_the_soma_or_that_miss_the_parent_are_kept_as_traced():
+    parent = NodePath(*_straight([0.0, 0, 0], [20.0, 0, 0], 21, 1.0))
+    at_once = NodePath(np.array([[5.0, 0, 0], [5, 3, 0], [5, 6, 0], [5, 9, 0], [5, 12, 0]]), np.full(5, 0.5), 0, 5)
+    from_soma = NodePath(np.array([[0.0, 0, 0], [1, 0.5, 0], [2, 1, 0], [3, 3, 0], [4, 5, 0], [5, 7, 0]]),
+                         np.full(6, 0.5), 0, 0)
+    # Runs along the parent, then away parallel to it: its line never meets the parent's axis.
+    parallel = NodePath(np.array([[10.0, 0, 0], [11, 1, 0], [12, 3, 0], [13, 3, 0], [14, 3, 0], [15, 3, 0]]),
+                        np.full(6, 0.5), 0, 10)
+    paths = [parent, at_once, from_soma, parallel]
+    assert all(a is b for a, b in zip(tune_branches(paths, step=1.0), paths))
+
+
+def test_an_end_branch_wholly_inside_other_paths_is_dropped_and_the_others_renumbered():
+    main = NodePath(*_straight([0.0, 0, 0], [30.0, 0, 0], 31, 1.0))
+    side = NodePath(*_straight([10.0, 0, 0], [10.0, 10, 0], 11, 0.5), parent=0, branch_index=10)
+    beside = NodePath(np.array([[20.0, 0, 0], [22, 1.5, 0], [25, 1.5, 0], [28, 1, 0]]), np.full(4, 0.4), 0, 20)
+    # Inside the side branch and the main path in turn, and it has a branch of its own: kept.
+    corner = NodePath(np.array([[10.0, 5, 0], [11, 1, 0], [14, 1, 0]]), np.full(3, 0.4), 1, 5)
+    leaf = NodePath(*_straight([14.0, 1, 0], [14.0, -8, 0], 10, 0.3), parent=3, branch_index=2)
+    out = drop_enclosed([main, side, beside, corner, leaf])
+    assert [len(p.points) for p in out] == [31, 11, 3, 10]
+    assert [p.parent for p in out] == [None, 0, 1, 2]
+    # An end branch inside its parent only up to its tip is kept.
+    tip_out = NodePath(np.array([[20.0, 0, 0], [22, 1.5, 0], [25, 2.5, 0]]), np.full(3, 0.4), 0, 20)
+    assert len(drop_enclosed([main, tip_out])) == 2
