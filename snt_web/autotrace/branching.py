@@ -32,16 +32,17 @@ DIRECTION_RADII = 4.0
 
 
 def tune_branches(paths: list[NodePath], step: float) -> list[NodePath]:
-    """Each branch leaves its parent's axis in a straight line, from where the line through its first outer nodes meets it.
+    """Each branch leaves its parent's axis in a straight line, where its own direction meets that axis.
 
     For each branch (parents first): its first node outside the parent
     (:data:`INSIDE_RADII`), the line fitted to its nodes from there on for
     :data:`DIRECTION_RADII` parent radii, and the parent's node nearest that
-    line, behind the fitted nodes and inside the parent, become the fork; the
-    branch runs straight from there to its first node outside. Branches that
-    leave their parent at once, or whose line misses the parent, are kept as
-    traced, and so are the branches from a root's first node (the soma,
-    where the neurites leaving it start).
+    line, behind the fitted nodes' centroid, inside the parent and along it
+    no farther from the traced fork than the replaced part's length and the
+    fitted span, become the fork; the branch runs straight from there to its first node
+    outside. Branches that leave their parent at once, or whose line misses
+    the parent, are kept as traced, and so are the neurites leaving a root's
+    first node.
 
     Parameters
     ----------
@@ -55,7 +56,8 @@ def tune_branches(paths: list[NodePath], step: float) -> list[NodePath]:
     -------
     list of NodePath
         The same number of paths; a tuned branch has a new ``branch_index``,
-        and branches hanging from its replaced nodes hang from the nearest new one.
+        and the branches hanging from it hang from its nearest new node,
+        their first node moved there.
 
     Examples
     --------
@@ -74,19 +76,27 @@ def tune_branches(paths: list[NodePath], step: float) -> list[NodePath]:
             children.setdefault(path.parent, []).append(k)
     out: list[NodePath] = []
     for k, path in enumerate(paths):
-        tuned = None
-        if path.parent is not None and not (out[path.parent].parent is None and path.branch_index == 0):
-            tuned = _tuned(path, out[path.parent], step)
+        tuned = None if _leaves_a_soma(path, out) else _tuned(path, out[path.parent], step)
         out.append(path if tuned is None else tuned)
-        for j in children.get(k, []) if tuned is not None else []:
-            start = path.points[paths[j].branch_index]
-            nearest = int(np.argmin(np.linalg.norm(tuned.points - start, axis=1)))
-            paths[j] = NodePath(paths[j].points, paths[j].radii, k, nearest)
+        if tuned is None:
+            continue
+        for j in children.get(k, []):
+            child = paths[j]
+            nearest = int(np.argmin(np.linalg.norm(tuned.points - path.points[child.branch_index], axis=1)))
+            points = child.points.copy()
+            points[0] = tuned.points[nearest]
+            paths[j] = NodePath(points, child.radii, k, nearest)
     return out
 
 
 def drop_enclosed(paths: list[NodePath]) -> list[NodePath]:
-    """The paths less end branches (no branch of their own) whose every node is inside another path.
+    """The paths less end branches (no branch of their own) whose every node is inside the paths kept.
+
+    End branches are taken shortest first; one goes when each of its nodes
+    is inside some other path kept, and the branches already gone stay
+    inside the paths left without it. As in APP2's pruning, a neurite
+    leaving the soma that ends within about two soma radii of its centre is
+    taken for part of the soma (the root's radius is the soma's).
 
     Parameters
     ----------
@@ -106,24 +116,28 @@ def drop_enclosed(paths: list[NodePath]) -> list[NodePath]:
     >>> [p.points[-1].tolist() for p in drop_enclosed([main, beside, away])]
     [[10.0, 0.0, 0.0], [8.0, 6.0, 0.0]]
     """
-    if len(paths) < 2:
+    has_branch = {p.parent for p in paths}
+    ends = [k for k, p in enumerate(paths) if p.parent is not None and k not in has_branch]
+    if not ends:
         return list(paths)
     owner = np.concatenate([np.full(len(p.points), k) for k, p in enumerate(paths)])
     nodes = cKDTree(np.concatenate([p.points for p in paths]))
     widest = INSIDE_RADII * max(float(p.radii.max()) for p in paths)
     longest = max(float(np.linalg.norm(np.diff(p.points, axis=0), axis=1).max(initial=0.0)) for p in paths)
-    has_branch = {p.parent for p in paths}
-    dropped: set[int] = set()
-    for k, path in enumerate(paths):
-        if path.parent is None or k in has_branch:
-            continue
-        inside = np.zeros(len(path.points), dtype=bool)
+    holders: dict[int, list[set[int]]] = {}  # per end branch, per node: the paths it is inside
+    for k in ends:
+        points = paths[k].points
+        holders[k] = [set() for _ in points]
         # Only paths with a node within reach of this one can hold it.
-        near = nodes.query_ball_point(path.points, widest + longest)
-        for other in set(owner[np.concatenate(near).astype(np.int64)].tolist()) - {k} - dropped:
-            distance, radius = _to_axis(path.points, paths[other].points, paths[other].radii)
-            inside |= distance <= INSIDE_RADII * radius
-        if inside.all():
+        near = nodes.query_ball_point(points, widest + longest)
+        for other in set(owner[np.concatenate(near).astype(np.int64)].tolist()) - {k}:
+            distance, radius = _to_axis(points, paths[other].points, paths[other].radii)
+            for node in np.flatnonzero(distance <= INSIDE_RADII * radius):
+                holders[k][node].add(other)
+    dropped: set[int] = set()
+    for k in sorted(ends, key=lambda k: _length(paths[k].points)):
+        gone = dropped | {k}
+        if all(held - gone for j in (*dropped, k) for held in holders[j]):
             dropped.add(k)
     number: dict[int, int] = {}
     out: list[NodePath] = []
@@ -133,6 +147,15 @@ def drop_enclosed(paths: list[NodePath]) -> list[NodePath]:
             out.append(NodePath(path.points, path.radii, None if path.parent is None else number[path.parent],
                                 path.branch_index))
     return out
+
+
+def _leaves_a_soma(path: NodePath, paths: list[NodePath]) -> bool:
+    """Whether ``path`` is a root path or starts at a root path's first node (a neurite leaving the soma)."""
+    return path.parent is None or (paths[path.parent].parent is None and path.branch_index == 0)
+
+
+def _length(points) -> float:
+    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
 
 
 def _tuned(path: NodePath, parent: NodePath, step: float) -> NodePath | None:
@@ -150,13 +173,19 @@ def _tuned(path: NodePath, parent: NodePath, step: float) -> NodePath | None:
     direction = np.linalg.svd(fitted - centre)[2][0]
     if direction @ (fitted[-1] - fitted[0]) < 0:
         direction = -direction
+    end = path.points[first]
     behind = (parent.points - centre) @ direction
     off_line = np.linalg.norm(parent.points - centre - behind[:, None] * direction, axis=1)
-    candidates = np.flatnonzero((behind < 0) & (off_line <= INSIDE_RADII * parent.radii))
+    # Along the parent, about as far from the traced fork as the route replaced
+    # and the fitted nodes' span: not on another stretch of a parent that bends back.
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(parent.points, axis=0), axis=1))])
+    reach = (np.abs(along - along[path.branch_index])
+             <= _length(path.points[:first + 1]) + DIRECTION_RADII * radius[first])
+    candidates = np.flatnonzero((behind < 0) & (off_line <= INSIDE_RADII * parent.radii) & reach)
     if not len(candidates):
         return None
     fork = int(candidates[np.argmin(off_line[candidates])])
-    start, end = parent.points[fork], path.points[first]
+    start = parent.points[fork]
     pieces = max(1, int(np.ceil(np.linalg.norm(end - start) / step - 1e-9)))
     fraction = np.arange(pieces) / pieces
     line = start + fraction[:, None] * (end - start)

@@ -14,9 +14,9 @@ from scipy import ndimage
 
 __all__ = ["one_node_soma", "soma_centre", "through_soma"]
 
-# The centre is looked for within a box of this many radii around the root,
-# so that the distance transform sees the whole soma and the background round it.
-_BOX_RADII = 3.0
+# The distance transform is taken within a box of this many radii around the
+# root: the soma (whose radius the root's underestimates) and background round it.
+_BOX_RADII = 2.0
 
 
 def one_node_soma(volume, nodes_zyx, parent, keep, spacing_zyx, radius: float, threshold: float):
@@ -56,12 +56,15 @@ def one_node_soma(volume, nodes_zyx, parent, keep, spacing_zyx, radius: float, t
 def soma_centre(volume, root_zyx, radius: float, spacing_zyx, threshold: float) -> np.ndarray:
     """Centre of the largest sphere inscribed in the foreground near ``root_zyx``.
 
-    The foreground (above ``threshold``) is cut out within three ``radius``
+    The foreground (above ``threshold``, holes filled: a noisy dark voxel
+    inside the soma is not background) is cut out within two ``radius``
     around the root and its Euclidean distance transform taken (physical);
-    the centre is the mean of the voxels within ``radius`` of the root whose
-    distance to the background is within half the finest voxel of the
-    largest there (a sphere's plateau is its centre; a neurite's is a piece
-    of its axis, so a root on a neurite moves along it, at most ``radius``).
+    the centre is the mean of the voxels within ``radius`` (at least a finest
+    voxel) of the root whose distance to the background is within half the
+    finest voxel of the largest there (a sphere's plateau is its centre; a
+    neurite's is a piece of its axis, so a root on a neurite moves along it,
+    at most ``radius``). Where the box holds no background (a soma against
+    the image's edge), the root stays.
 
     Parameters
     ----------
@@ -90,12 +93,14 @@ def soma_centre(volume, root_zyx, radius: float, spacing_zyx, threshold: float) 
     half = np.ceil(_BOX_RADII * radius / spacing).astype(np.int64)
     lo = np.maximum(root - half, 0)
     hi = np.minimum(root + half + 1, volume.shape)
-    depth = ndimage.distance_transform_edt(volume[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] > threshold,
-                                           sampling=spacing)
-    grid = np.indices(depth.shape).reshape(3, -1).T + lo
-    near = np.linalg.norm((grid - root) * spacing, axis=1) <= max(radius, spacing.min())
-    depth = depth.reshape(-1)[near]
-    plateau = grid[near][depth >= depth.max() - spacing.min() / 2]
+    foreground = ndimage.binary_fill_holes(volume[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] > threshold)
+    if foreground.all():
+        return (root * spacing)[::-1]
+    depth = ndimage.distance_transform_edt(foreground, sampling=spacing)
+    offsets = np.ogrid[tuple(slice(a - r, b - r) for a, b, r in zip(lo, hi, root))]
+    near = sum((o * s) ** 2 for o, s in zip(offsets, spacing)) <= max(radius, spacing.min()) ** 2
+    top = depth[near].max()
+    plateau = np.argwhere(near & (depth >= top - spacing.min() / 2)) + lo
     return (plateau.mean(axis=0) * spacing)[::-1]
 
 
@@ -125,11 +130,13 @@ def through_soma(parent, keep, inside) -> np.ndarray:
     parent = np.asarray(parent, dtype=np.int64).copy()
     root = int(np.flatnonzero(parent < 0)[0])
     alive = np.asarray(keep, dtype=bool) & ~np.asarray(inside, dtype=bool)
-    for node in np.flatnonzero(alive):
-        if node == root:
-            continue
+    orphaned = alive & ~alive[np.maximum(parent, 0)]
+    orphaned[root] = False
+    alive[root] = True
+    # Only nodes whose parent is gone move; the kept ancestors they move to stay.
+    for node in np.flatnonzero(orphaned):
         above = parent[node]
-        while above != root and not alive[above]:
+        while not alive[above]:
             above = parent[above]
         parent[node] = above
     return parent

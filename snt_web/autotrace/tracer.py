@@ -3,10 +3,14 @@
 Per run: threshold, one gray-weighted distance transform (waypoint bias
 applied), then per root fast marching, pruning (score map, dark leaves and
 segments, hierarchical) or, for tips, the union of routes to them, radii,
-smoothing and resampling, centring (ours, not SNT's) and the cell's paths.
+smoothing and resampling, and the cell's paths. Ours, not SNT's, unless
+``centre`` is off: the soma as one node at its centre, nodes centred on the
+neurite, branches leaving their parents' axes in straight lines, and no end
+branch lying inside other paths (but for routes to seeds).
 Memory: the image, the distance transform (4 bytes a voxel), fast marching's
 arrays (9), a coverage mask (1) and, for several cells, the territory (2): 16
-bytes a voxel besides the image; everything else grows with the nodes reached.
+bytes a voxel besides the image; everything else grows with the nodes reached
+(and the soma's box, about 30 bytes a voxel of a box four soma radii wide).
 """
 
 from __future__ import annotations
@@ -108,7 +112,8 @@ class AutotraceSettings:
           its own direction meets it (:func:`~.branching.tune_branches`):
           routes follow the parent's bright core past the fork and cut across;
         - end branches lying wholly inside other paths are dropped
-          (:func:`~.branching.drop_enclosed`).
+          (:func:`~.branching.drop_enclosed`), but for routes to tip and
+          waypoint seeds, which are never pruned.
 
         On the demo neurons they raise node F1 by up to 0.023.
     """
@@ -294,6 +299,7 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
             lo, hi = np.maximum(nodes.min(0) - reach_voxels, 0), nodes.max(0) + reach_voxels + 1
             covered[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = 0
         arrays.reset(touched)
+        occupied = np.flatnonzero(keep)  # the soma's inside too, for the territory
         points = (nodes * spacing)[:, ::-1]
         soma = None
         if settings.centre:  # node 0, the first settled, is the root
@@ -304,13 +310,13 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
             warnings.append(f"cell {k}: nothing traced from the root at voxel {tuple(root.tolist())}")
             continue
         cell = _cell_paths(volume, points[kept], radii[kept], _parent_nodes(kept, parent[kept]), spacing,
-                           settings, k, len(paths), source, channel, frame, soma)
+                           settings, k, len(paths), source, channel, frame, soma, seeded=targets is not None)
         if territory is not None:
             if len(cell) < settings.min_paths_per_cell:
                 warnings.append(f"cell {k}: {len(cell)} path(s) from the root at voxel {tuple(root.tolist())}, "
                                 f"fewer than {settings.min_paths_per_cell}: dropped")
                 continue
-            claim(territory, k, nodes[kept], radii[kept, None] / spacing, settings.exclusion_voxels)
+            claim(territory, k, nodes[occupied], radii[occupied, None] / spacing, settings.exclusion_voxels)
         paths.extend(cell)
     for j in np.flatnonzero(~reached_any):
         warnings.append(f"{role} seed {numbers[j]} is not reached from any root")
@@ -456,11 +462,13 @@ def _grey_around(volume, spacing, points_xyz) -> np.ndarray:
 
 
 def _cell_paths(volume, points, radii, parent, spacing, settings, cell, first_id, source, channel, frame,
-                soma) -> list[Path]:
+                soma, seeded: bool) -> list[Path]:
     step = settings.resample_voxels * spacing.min()
     pieces = resample(smooth(decompose(points, radii, parent), settings.smoothing), step)
     if settings.centre:
-        pieces = drop_enclosed(tune_branches(_centred(volume, spacing, pieces, soma), step))
+        pieces = tune_branches(_centred(volume, spacing, pieces, soma), step)
+        if not seeded:  # routes to tips and waypoints are never pruned
+            pieces = drop_enclosed(pieces)
     out = []
     for j, piece in enumerate(pieces):
         name = f"Cell {cell}" if piece.parent is None else f"Cell {cell} branch {j}"

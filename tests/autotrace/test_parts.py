@@ -225,20 +225,38 @@ def test_a_branch_hugging_its_parent_leaves_it_in_a_straight_line_and_its_own_br
     start = tuned.points[:len(tuned.points) - 4]
     np.testing.assert_allclose(start[:, 1], start[:, 0] - 8, atol=1e-9)
     assert np.all(np.linalg.norm(np.diff(tuned.points[:len(start) + 1], axis=0), axis=1) <= 1.0 + 1e-9)
-    # The twig hung from a replaced node: it hangs from the nearest new one.
+    # The twig hung from a replaced node: it hangs from the nearest new one, and starts there.
     assert out[2].parent == 1 and out[2].branch_index == int(np.argmin(np.linalg.norm(start - [6, 0.3, 0], axis=1)))
+    np.testing.assert_allclose(out[2].points[0], tuned.points[out[2].branch_index])
+    np.testing.assert_allclose(out[2].points[1:], twig.points[1:])
 
 
 def test_branches_that_leave_at_once_from_the_soma_or_that_miss_the_parent_are_kept_as_traced():
     parent = NodePath(*_straight([0.0, 0, 0], [20.0, 0, 0], 21, 1.0))
     at_once = NodePath(np.array([[5.0, 0, 0], [5, 3, 0], [5, 6, 0], [5, 9, 0], [5, 12, 0]]), np.full(5, 0.5), 0, 5)
-    from_soma = NodePath(np.array([[0.0, 0, 0], [1, 0.5, 0], [2, 1, 0], [3, 3, 0], [4, 5, 0], [5, 7, 0]]),
-                         np.full(6, 0.5), 0, 0)
+    # Hugs the root path as the tuned branch above does, but from its first node (the soma).
+    from_soma = NodePath(np.array([[0.0, 0, 0], [2, 0.3, 0], [4, 0.6, 0], [5, 1.5, 0], [6, 2, 0], [7, 3, 0],
+                                   [8, 4, 0], [9, 5, 0], [10, 6, 0]]), np.full(9, 0.5), 0, 0)
     # Runs along the parent, then away parallel to it: its line never meets the parent's axis.
     parallel = NodePath(np.array([[10.0, 0, 0], [11, 1, 0], [12, 3, 0], [13, 3, 0], [14, 3, 0], [15, 3, 0]]),
                         np.full(6, 0.5), 0, 10)
     paths = [parent, at_once, from_soma, parallel]
     assert all(a is b for a, b in zip(tune_branches(paths, step=1.0), paths))
+    # Moved off the soma's node, the same branch is tuned.
+    assert tune_branches([parent, NodePath(from_soma.points + [1, 0, 0], from_soma.radii, 0, 1)], 1.0)[1].branch_index > 1
+
+
+def test_a_fork_moves_no_farther_than_the_route_it_replaces():
+    # The parent goes out along y = 0 and comes back along y = 10; the branch hugs the way back.
+    out_and_back = np.concatenate([_straight([0.5, 0, 0], [20.5, 0, 0], 21, 1.0)[0],
+                                   _straight([20.0, 10, 0], [0.0, 10, 0], 21, 1.0)[0]])
+    parent = NodePath(out_and_back, np.full(42, 1.0))
+    hugging = np.array([[12.0, 10, 0], [10, 10.3, 0], [8, 10.6, 0], [7, 11.5, 0], [6, 12, 0], [5, 13, 0],
+                        [4, 14, 0], [3, 15, 0], [2, 16, 0]]) + [0.5, 0, 0]
+    tuned = tune_branches([parent, NodePath(hugging, np.full(9, 0.5), 0, 29)], step=1.0)[1]
+    # Its line, x + y = 18.5, carried back runs through a node of the outward arm (18.5, 0) and between two
+    # of the way back: the fork stays on the way back.
+    assert parent.points[tuned.branch_index].tolist() in ([8.0, 10, 0], [9.0, 10, 0])
 
 
 def test_an_end_branch_wholly_inside_other_paths_is_dropped_and_the_others_renumbered():
@@ -254,3 +272,19 @@ def test_an_end_branch_wholly_inside_other_paths_is_dropped_and_the_others_renum
     # An end branch inside its parent only up to its tip is kept.
     tip_out = NodePath(np.array([[20.0, 0, 0], [22, 1.5, 0], [25, 2.5, 0]]), np.full(3, 0.4), 0, 20)
     assert len(drop_enclosed([main, tip_out])) == 2
+
+
+def test_an_end_branch_held_only_by_one_that_goes_is_kept_and_bumps_on_the_soma_go():
+    main = NodePath(*_straight([0.0, 0, 0], [30.0, 0, 0], 31, 1.0))
+    # Reaches y = 3.2, outside the main path (2 radii) but inside the wide branch beside it, which is inside main:
+    # one of the two goes (the shorter, first), and the other then holds its tip.
+    reaching = NodePath(np.array([[10.0, 0, 0], [12, 3.2, 0], [16, 3.2, 0]]), np.full(3, 0.3), 0, 10)
+    wide = NodePath(np.array([[8.0, 0, 0], [10, 1.8, 0], [18, 1.8, 0]]), np.full(3, 0.8), 0, 8)
+    for order in ([main, reaching, wide], [main, wide, reaching]):
+        kept = drop_enclosed(order)
+        assert len(kept) == 2 and np.allclose(kept[1].points, wide.points)
+    # A neurite leaving the soma node goes when it ends within two soma radii (a bump), not beyond.
+    soma = NodePath(np.array([[0.0, 0, 0], [4, 0, 0], [10, 0, 0]]), np.array([4.0, 1.0, 1.0]))
+    bump = NodePath(np.array([[0.0, 0, 0], [0, 4, 0], [0, 6, 0]]), np.full(3, 0.5), 0, 0)
+    stub = NodePath(np.array([[0.0, 0, 0], [0, 4, 0], [0, 9, 0]]), np.full(3, 0.5), 0, 0)
+    assert len(drop_enclosed([soma, bump])) == 1 and len(drop_enclosed([soma, stub])) == 2

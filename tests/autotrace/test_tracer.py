@@ -119,6 +119,16 @@ def test_branches_leave_their_parent_where_the_neurite_forks(monkeypatch):
     assert np.mean([errors[False, angle] for angle in (20, 45, 85)]) > 1.5, errors
 
 
+@pytest.mark.parametrize("seed", [2, 7])
+def test_every_branch_starts_on_its_parents_node(seed):
+    image, _ = make_demo(seed)
+    tree = autotrace(image.volume(0, 0), image.spacing).tree
+    branches = [p for p in tree.paths if p.parent_id is not None]
+    assert len(branches) >= 5
+    for path in branches:
+        np.testing.assert_allclose(path.points[0], tree.path(path.parent_id).points[path.branch_index])
+
+
 def test_neurites_leave_the_soma_centre_in_straight_lines():
     image, truth = make_demo(0)
     tree = autotrace(image.volume(0, 0), image.spacing).tree
