@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ..model import arc_lengths
 from .paths import NodePath
 
 __all__ = ["INSIDE_RADII", "tune_branches", "drop_enclosed"]
@@ -123,7 +124,7 @@ def drop_enclosed(paths: list[NodePath]) -> list[NodePath]:
     owner = np.concatenate([np.full(len(p.points), k) for k, p in enumerate(paths)])
     nodes = cKDTree(np.concatenate([p.points for p in paths]))
     widest = INSIDE_RADII * max(float(p.radii.max()) for p in paths)
-    longest = max(float(np.linalg.norm(np.diff(p.points, axis=0), axis=1).max(initial=0.0)) for p in paths)
+    longest = max(float(np.diff(arc_lengths(p.points)).max(initial=0.0)) for p in paths)
     holders: dict[int, list[set[int]]] = {}  # per end branch, per node: the paths it is inside
     for k in ends:
         points = paths[k].points
@@ -135,7 +136,7 @@ def drop_enclosed(paths: list[NodePath]) -> list[NodePath]:
             for node in np.flatnonzero(distance <= INSIDE_RADII * radius):
                 holders[k][node].add(other)
     dropped: set[int] = set()
-    for k in sorted(ends, key=lambda k: _length(paths[k].points)):
+    for k in sorted(ends, key=lambda k: arc_lengths(paths[k].points)[-1]):
         gone = dropped | {k}
         if all(held - gone for j in (*dropped, k) for held in holders[j]):
             dropped.add(k)
@@ -154,10 +155,6 @@ def _leaves_a_soma(path: NodePath, paths: list[NodePath]) -> bool:
     return path.parent is None or (paths[path.parent].parent is None and path.branch_index == 0)
 
 
-def _length(points) -> float:
-    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
-
-
 def _tuned(path: NodePath, parent: NodePath, step: float) -> NodePath | None:
     distance, radius = _to_axis(path.points, parent.points, parent.radii)
     outside = np.flatnonzero(distance > INSIDE_RADII * radius)
@@ -165,8 +162,7 @@ def _tuned(path: NodePath, parent: NodePath, step: float) -> NodePath | None:
         return None
     first = int(outside[0])
     beyond = path.points[first:]
-    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(beyond, axis=0), axis=1))])
-    fitted = beyond[arc <= DIRECTION_RADII * radius[first]]
+    fitted = beyond[arc_lengths(beyond) <= DIRECTION_RADII * radius[first]]
     if len(fitted) < 3:
         return None
     centre = fitted.mean(axis=0)
@@ -178,9 +174,9 @@ def _tuned(path: NodePath, parent: NodePath, step: float) -> NodePath | None:
     off_line = np.linalg.norm(parent.points - centre - behind[:, None] * direction, axis=1)
     # Along the parent, about as far from the traced fork as the route replaced
     # and the fitted nodes' span: not on another stretch of a parent that bends back.
-    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(parent.points, axis=0), axis=1))])
+    along = arc_lengths(parent.points)
     reach = (np.abs(along - along[path.branch_index])
-             <= _length(path.points[:first + 1]) + DIRECTION_RADII * radius[first])
+             <= arc_lengths(path.points[:first + 1])[-1] + DIRECTION_RADII * radius[first])
     candidates = np.flatnonzero((behind < 0) & (off_line <= INSIDE_RADII * parent.radii) & reach)
     if not len(candidates):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..model import Tree
+from ..model import Tree, arc_lengths
 
 __all__ = ["resampled_nodes", "node_f1"]
 
@@ -42,7 +42,7 @@ def resampled_nodes(tree: Tree, spacing_xyz, step_voxels: float = 1.0) -> np.nda
         if len(points) == 1:
             out.append(points)
             continue
-        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+        arc = arc_lengths(points)
         where = np.linspace(0.0, arc[-1], max(2, int(np.ceil(arc[-1] / step_voxels)) + 1))
         out.append(np.stack([np.interp(where, arc, points[:, a]) for a in range(3)], axis=1))
     return np.concatenate(out) if out else np.empty((0, 3))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import arc_lengths
+
 __all__ = ["NodePath", "decompose", "smooth", "resample"]
 
 
@@ -151,7 +153,7 @@ def resample(paths: list[NodePath], step: float) -> list[NodePath]:
     out: list[NodePath] = []
     new_index: dict[int, int] = {}
     for k, path in enumerate(paths):
-        arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path.points, axis=0), axis=1))])
+        arc = arc_lengths(path.points)
         branch_at = {c: arc[paths[c].branch_index] for c in starts.get(k, [])}
         knots = np.unique(np.concatenate([[0.0, arc[-1]], list(branch_at.values())]))
         samples = [knots[:1]]

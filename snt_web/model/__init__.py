@@ -1,6 +1,6 @@
 """Data model: paths and trees in physical units (x, y, z order)."""
 
-from .path import SWC_TYPES, Path
+from .path import SWC_TYPES, Path, arc_lengths
 from .tree import Tree
 
-__all__ = ["Path", "Tree", "SWC_TYPES"]
+__all__ = ["Path", "Tree", "SWC_TYPES", "arc_lengths"]

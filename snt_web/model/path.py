@@ -28,6 +28,18 @@ SWC_TYPES = {
 _TAG = re.compile(r"\{[^{}]*\}")
 
 
+def arc_lengths(points) -> np.ndarray:
+    """Distance along a polyline from its first point to each point (0 for the first).
+
+    Examples
+    --------
+    >>> arc_lengths([[0, 0, 0], [3, 4, 0], [3, 4, 1]]).tolist()
+    [0.0, 5.0, 6.0]
+    """
+    steps = np.linalg.norm(np.diff(np.asarray(points, dtype=float), axis=0), axis=1)
+    return np.concatenate([[0.0], np.cumsum(steps)])
+
+
 def _as_points(points) -> np.ndarray:
     pts = np.asarray(points, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 3:

@@ -10,7 +10,7 @@ from collections import deque
 
 import numpy as np
 
-from ..model import Path, Tree
+from ..model import Path, Tree, arc_lengths
 
 SOMA, AXON, DENDRITE = 1, 2, 3
 
@@ -143,7 +143,7 @@ def _branches(rng, path: Path, kind: int, order: int, voxel: float) -> list[tupl
     # Distinct nodes in the middle of the path, a few voxels apart.
     candidates = np.arange(int(0.2 * n), int(0.8 * n), _MIN_BRANCH_NODES // 2)
     indices = np.sort(rng.choice(candidates, size=min(count, len(candidates)), replace=False))
-    lengths = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path.points, axis=0), axis=1))])
+    lengths = arc_lengths(path.points)
     out = []
     for index in indices:
         tangent = path.points[min(index + 2, n - 1)] - path.points[max(index - 2, 0)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..io.image import Image
-from ..model import Path, Tree
+from ..model import Path, Tree, arc_lengths
 from .render import add_noise, render_tree
 
 
@@ -58,7 +58,7 @@ def tube_phantom(seed: int = 0, shape_zyx=(40, 128, 128), spacing_zyx=(0.5, 0.5,
         radius = low + (high - low) * 0.5 * (1 + np.sin(2 * np.pi * (1.3 * s) + phase[2]))
         points = np.column_stack([x, y, z])
         # Resample to one node per voxel of arc length, as a tracer leaves them.
-        arc = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+        arc = arc_lengths(points)
         at = np.arange(0, arc[-1], voxel)
         nodes = np.column_stack([np.interp(at, arc, points[:, j]) for j in range(3)])
         paths.append(Path(k, nodes, radii=np.interp(at, arc, radius), swc_type=3))
