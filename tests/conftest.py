@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from dash.testing.application_runners import BaseDashRunner
 from selenium.webdriver.chrome.options import Options
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def pytest_configure(config):
+    """dash_duo's servers on ports of this process's own, so that suites run side by side do not collide.
+
+    dash counts up from one fixed port in every process; two test runs on one
+    machine (two checkouts, CI beside a developer) would bind the same ports.
+    """
+    BaseDashRunner._next_port = 20000 + (os.getpid() * 97) % 40000
 
 
 def pytest_setup_options():
