@@ -26,10 +26,12 @@ from ..fitting import fit_nodes
 from ..model import Path, Tree
 from .branching import drop_enclosed, tune_branches
 from .cells import claim, detect_somas, territory_reach
+from .foreground import prepare
 from .marching import MarchArrays, gray_weighted_distance, march
 from .paths import NodePath, decompose, resample, smooth
 from .pruning import hierarchical_prune, prune_leaves, prune_terminal_segments
 from .radius import node_radii
+from .reconnect import bridge_targets, bridge_voxels, piece_extent, tip_directions
 from .scoring import adaptive_threshold, node_scores, score_scales
 from .soma import one_node_soma
 from .threshold import auto_threshold
@@ -40,6 +42,8 @@ __all__ = ["ROLES", "AutotraceSettings", "AutotraceResult", "autotrace"]
 ROLES = ("root", "tip", "waypoint")
 #: A detected soma's radius is at least this fraction of the largest detected one's.
 SOMA_RADIUS_FRACTION = 0.6
+#: A tip's direction is taken over this many finest voxels back along the tree.
+TIP_DIRECTION_VOXELS = 8.0
 #: A centred node keeps at least this fraction of the grey level around its
 #: routed position (means of the 3 x 3 x 3 voxels around each), or it stays.
 CENTRED_MIN_GREY = 0.9
@@ -119,7 +123,7 @@ class AutotraceSettings:
     """
 
     threshold: float | None = None
-    connectivity: int = 18
+    connectivity: int = 26
     max_gap: int = 3
     gap_penalty: float = 1.0
     min_branch_intensity_length: float = 5.0
@@ -136,6 +140,20 @@ class AutotraceSettings:
     min_paths_per_cell: int = 2
     snap_voxels: int = 2
     centre: bool = True
+    denoise: float | None = None
+    subtract_background: bool = True
+    noise_sigmas: float = 3.0
+    min_contrast: float = 0.1
+    denoise_scale: float = 3.0
+    reconnect_voxels: float = 20.0
+    reconnect_angle: float = 60.0
+    reconnect_rounds: int = 8
+    reconnect_piece_voxels: float = 6.0
+
+    @property
+    def snt_only(self) -> bool:
+        """SNT's pipeline alone: ``centre`` off and ``gap_penalty`` 0 turn every step of ours off."""
+        return not self.centre and self.gap_penalty == 0
 
 
 @dataclass
@@ -242,7 +260,7 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
         raise ValueError(f"role {role!r} needs seeds")
     warnings: list[str] = []
 
-    threshold = auto_threshold(volume) if settings.threshold is None else float(settings.threshold)
+    volume, threshold, prepared = _prepared(volume, spacing, settings)
     report(2, f"threshold {threshold:g}")
     gwdt = gray_weighted_distance(volume, threshold, settings.connectivity)
     max_gwdt = float(gwdt.max())
@@ -269,7 +287,7 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
     arrays = MarchArrays(volume.shape)
     covered = np.zeros(volume.shape, dtype=np.uint8)
     territory = np.zeros(volume.shape, dtype=np.int16) if multi_cell else None
-    working = gwdt.nbytes + arrays.nbytes + covered.nbytes + (territory.nbytes if multi_cell else 0)
+    working = (volume.nbytes if prepared else 0) + gwdt.nbytes + arrays.nbytes + covered.nbytes + (territory.nbytes if multi_cell else 0)
     reach = territory_reach(roots, spacing, settings.territory_fraction) if multi_cell else np.full(len(roots), np.inf)
     imax = float(volume.max())
     paths: list[Path] = []
@@ -280,24 +298,29 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
                                  connectivity=settings.connectivity, max_gap=settings.max_gap,
                                  gap_penalty=settings.gap_penalty, territory=territory,
                                  reach=float(reach[k - 1]))
-        nodes = np.stack(np.unravel_index(settled, volume.shape), axis=1)
-        parent = _parent_nodes(settled, arrays.parent[settled])
-        chains = None
-        if targets is not None:
-            reached = arrays.state[_flat(targets, volume.shape)] == 2
-            reached_any |= reached
-            chains = _chains(parent, _node_of(settled, _flat(targets[reached], volume.shape)))
-        radii = node_radii(volume, nodes, spacing, threshold)
-        if role == "tip":
-            keep = chains
-        else:
+        bridged = np.zeros(0, dtype=np.int64)  # flat indices of bridge voxels
+        rounds = 0 if role == "tip" or settings.snt_only else settings.reconnect_rounds
+        for attempt in range(rounds + 1):
+            nodes = np.stack(np.unravel_index(settled, volume.shape), axis=1)
+            parent = _parent_nodes(settled, arrays.parent[settled])
+            chains = None
+            if targets is not None:
+                reached = arrays.state[_flat(targets, volume.shape)] == 2
+                chains = _chains(parent, _node_of(settled, _flat(targets[reached], volume.shape)))
+            radii = node_radii(volume, nodes, spacing, threshold)
+            if role == "tip":
+                keep = chains
+                break
             keep = _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, chains, covered,
-                           settings)
-            # Cleared where this cell can have painted (its nodes' box grown
-            # by the largest sphere), not whole: there may be thousands of cells.
-            reach_voxels = np.ceil(radii.max() / spacing).astype(np.int64) + 1
-            lo, hi = np.maximum(nodes.min(0) - reach_voxels, 0), nodes.max(0) + reach_voxels + 1
-            covered[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = 0
+                           np.isin(settled, bridged), settings)
+            grown = None if attempt == rounds else _bridged(gwdt, max_gwdt, root, nodes, parent, keep, settled,
+                                                             arrays, spacing, threshold, territory,
+                                                             float(reach[k - 1]), settings)
+            if grown is None:
+                break
+            settled, touched, bridged = (np.concatenate(pair) for pair in zip((settled, touched, bridged), grown))
+        if targets is not None:
+            reached_any |= arrays.state[_flat(targets, volume.shape)] == 2
         arrays.reset(touched)
         occupied = np.flatnonzero(keep)  # the soma's inside too, for the territory
         points = (nodes * spacing)[:, ::-1]
@@ -323,6 +346,16 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
     tree = Tree(paths, spacing_xyz=tuple(float(s) for s in spacing[::-1]), units=units)
     return AutotraceResult(tree, threshold, np.asarray(roots, dtype=np.int64).reshape(-1, 3), territory, warnings,
                            working, time.perf_counter() - began)
+
+
+def _prepared(volume, spacing, settings) -> tuple[np.ndarray, float, bool]:
+    """The image the tracer works on, its threshold, and whether it is a new array (ours) or ``volume`` (SNT's)."""
+    if settings.snt_only:
+        return volume, auto_threshold(volume) if settings.threshold is None else float(settings.threshold), False
+    out = prepare(volume, spacing, sigma=settings.denoise, threshold=settings.threshold,
+                  noise_sigmas=settings.noise_sigmas, min_contrast=settings.min_contrast,
+                  sigma_scale=settings.denoise_scale, flatten=settings.subtract_background)
+    return out.image, out.threshold, True
 
 
 def _somas(volume, gwdt, spacing, threshold, multi_cell, settings) -> np.ndarray:
@@ -414,20 +447,74 @@ def _chains(parent, ends) -> np.ndarray:
     return on
 
 
-def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, protected, covered, settings):
-    """Which nodes survive score, dark and hierarchical pruning."""
+def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, protected, covered, bridges,
+            settings):
+    """Which nodes survive score, dark and hierarchical pruning; ``covered`` is left clear.
+
+    ``bridges`` (nodes bridging a gap) are neither dark nor low-scoring, as
+    SNT's gap voxels count as just above the threshold, but add nothing to a
+    branch's intensity length.
+    """
     protected = np.zeros(len(parent), dtype=bool) if protected is None else protected
-    intensity = volume[tuple(nodes.T)].astype(np.float64)
+    grey = volume[tuple(nodes.T)].astype(np.float64)
+    intensity = grey.copy()
+    intensity[bridges] = np.maximum(grey[bridges], threshold + 0.01 * abs(threshold) + 1e-6)
+    grey[bridges] = 0.0  # no signal: chained bridges do not add up to a branch
     dark = intensity <= threshold
     low = np.zeros(len(parent), dtype=bool)
     if score_map is not None:
         scores = node_scores(volume, nodes, spacing, score_map, score_scales(radii))
         low = scores <= adaptive_threshold(settings.score_threshold, radii / spacing.min())
+        low[bridges] = False
     alive = prune_leaves(parent, np.ones(len(parent), dtype=bool), dark | low, protected)
     alive = prune_terminal_segments(parent, alive, intensity, threshold, low, protected)
-    return hierarchical_prune(parent, alive, intensity, nodes, radii[:, None] / spacing, protected, covered,
-                              imax=imax, min_length=settings.min_branch_intensity_length, overlap=settings.overlap,
-                              sr_ratio=settings.sr_ratio)
+    keep = hierarchical_prune(parent, alive, grey, nodes, radii[:, None] / spacing, protected, covered,
+                              imax=imax, min_length=settings.min_branch_intensity_length,
+                              overlap=settings.overlap, sr_ratio=settings.sr_ratio)
+    # Cleared where this cell can have painted (its nodes' box grown by the
+    # largest sphere), not whole: there may be thousands of cells.
+    reach_voxels = np.ceil(radii.max() / spacing).astype(np.int64) + 1
+    lo, hi = np.maximum(nodes.min(0) - reach_voxels, 0), nodes.max(0) + reach_voxels + 1
+    covered[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = 0
+    return keep
+
+
+def _bridged(gwdt, max_gwdt, root, nodes, parent, keep, settled, arrays, spacing, threshold, territory, reach,
+             settings):
+    """Gaps bridged from the kept tree's tips (:mod:`.reconnect`) and the pieces beyond traced; None if none.
+
+    Returns
+    -------
+    tuple of three ndarrays of int64, or None
+        The voxels settled (bridges, then each piece in the order settled),
+        touched, and the bridges' voxels.
+    """
+    tips, directions = tip_directions(nodes, parent, keep, spacing, TIP_DIRECTION_VOXELS * spacing.min())
+    ends = bridge_targets(gwdt, arrays.state, nodes[tips], directions, spacing,
+                          max_voxels=settings.reconnect_voxels, max_angle=settings.reconnect_angle,
+                          territory=territory, root_zyx=root, reach=reach)
+    grown: list[list[np.ndarray]] = [[], [], []]
+    for tip, direction, end in zip(tips[ends >= 0], directions[ends >= 0], ends[ends >= 0]):
+        if arrays.state[end] == 2:  # traced from an earlier tip
+            continue
+        end_zyx = np.array(np.unravel_index(end, gwdt.shape))
+        line = _flat(bridge_voxels(nodes[tip], end_zyx), gwdt.shape)
+        if np.any(arrays.state[line] == 2):  # would cross the tree
+            continue
+        chain = np.concatenate([[settled[tip]], line])
+        arrays.state[line] = 2
+        arrays.parent[line] = chain[:-1]
+        piece, touched = march(gwdt, max_gwdt, end_zyx, spacing, arrays, threshold=threshold,
+                               connectivity=settings.connectivity, max_gap=settings.max_gap,
+                               gap_penalty=settings.gap_penalty, territory=territory, reach=reach)
+        arrays.parent[end] = chain[-1]
+        grown[1].append(np.concatenate([line, touched]))  # settled either way: no other tip bridges to it
+        if piece_extent(piece, end_zyx, direction, gwdt.shape, spacing) >= settings.reconnect_piece_voxels:
+            grown[0].append(np.concatenate([line, piece]))
+            grown[2].append(line)
+    if not grown[0]:
+        return None
+    return tuple(np.concatenate(parts) for parts in grown)
 
 
 def _centred(volume, spacing, pieces: list[NodePath], soma: _Soma) -> list[NodePath]:
