@@ -17,10 +17,166 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from scipy.spatial import cKDTree
 
-__all__ = ["tip_directions", "bridge_targets", "bridge_voxels", "piece_extent"]
+from .marching import march
 
+__all__ = ["TIP_DIRECTION_VOXELS", "bridge_gaps", "tip_directions", "bridge_targets", "bridge_voxels",
+           "piece_extent", "piece_ends"]
+
+#: A tip's direction is taken over this many finest voxels back along the tree.
+TIP_DIRECTION_VOXELS = 8.0
 _ALIVE = 2
+
+
+def bridge_gaps(image, gwdt, max_gwdt, root_zyx, nodes_zyx, parent, keep, settled, arrays, spacing_zyx, *,
+                threshold: float, territory, reach: float, max_voxels: float, max_angle: float,
+                piece_voxels: float, piece_mean: float, orphans: bool, **march_options):
+    """Bridge the gaps at a traced cell's tips, and those of pieces pointing at it, and trace what lies beyond.
+
+    From each tip of the kept tree, the target of :func:`bridge_targets`;
+    with ``orphans``, also every piece of foreground within ``max_voxels``
+    of the cell that no march reached, from whichever of its two ends
+    (:func:`piece_ends`) points at a node of the cell within ``max_angle``
+    and ``max_voxels`` (a neurite leaving the soma across a gap: the soma
+    has no tip there). A straight line of bridge voxels joins the two, and
+    fast marching traces the piece from its end. A piece that reaches on
+    less than ``piece_voxels`` past its end (:func:`piece_extent`; a speck
+    of noise) is left out of the tree, but stays settled, so that no other
+    tip bridges to it. So is a piece whose mean grey level is below
+    ``piece_mean`` times the threshold: at a signal-to-noise ratio of 2-3,
+    smoothed noise makes specks several voxels long that only just clear the
+    threshold, and haze makes wide ones; pieces of neurite are brighter.
+
+    Parameters
+    ----------
+    image : ndarray (z, y, x)
+        The traced image (its grey levels judge the pieces).
+    gwdt, max_gwdt, root_zyx, spacing_zyx, threshold, territory, reach, march_options
+        As for :func:`~.marching.march`; ``arrays`` hold the cell's march.
+    nodes_zyx, parent, keep : ndarray
+        The cell's nodes (voxels), parents and the pruned tree.
+    settled : ndarray of int64
+        The nodes' flat indices.
+    max_voxels, max_angle, piece_voxels, piece_mean : float
+    orphans : bool
+
+    Returns
+    -------
+    tuple of three ndarrays of int64, or None
+        The voxels added to the cell (bridges, then each piece in the order
+        settled), the voxels touched, and the bridges' voxels; None when
+        nothing was bridged.
+    """
+    spacing = np.asarray(spacing_zyx, dtype=float)
+    shape = gwdt.shape
+    tips, directions = tip_directions(nodes_zyx, parent, keep, spacing, TIP_DIRECTION_VOXELS * spacing.min())
+    ends = bridge_targets(gwdt, arrays.state, nodes_zyx[tips], directions, spacing, max_voxels=max_voxels,
+                          max_angle=max_angle, territory=territory, root_zyx=root_zyx, reach=reach)
+    links = [(settled[tip], np.array(np.unravel_index(end, shape)), direction)
+             for tip, direction, end in zip(tips[ends >= 0], directions[ends >= 0], ends[ends >= 0])]
+    if orphans:
+        links += _orphan_links(gwdt, max_gwdt, nodes_zyx, settled, arrays, spacing, territory, reach, root_zyx,
+                               max_voxels, max_angle, piece_voxels, threshold, march_options)
+    grown: list[list[np.ndarray]] = [[], [], []]
+    for start, end_zyx, direction in links:
+        end = int(np.ravel_multi_index(tuple(end_zyx), shape))
+        if arrays.state[end] == _ALIVE:  # traced from an earlier link
+            continue
+        line = np.ravel_multi_index(tuple(bridge_voxels(np.unravel_index(start, shape), end_zyx).T), shape)
+        if np.any(arrays.state[line] == _ALIVE):  # would cross the tree
+            continue
+        chain = np.concatenate([[start], line])
+        arrays.state[line] = _ALIVE
+        arrays.parent[line] = chain[:-1]
+        piece, touched = march(gwdt, max_gwdt, end_zyx, spacing, arrays, threshold=threshold, territory=territory,
+                               reach=reach, **march_options)
+        arrays.parent[end] = chain[-1]
+        grown[1].append(np.concatenate([line, touched]))
+        grey = image.reshape(-1)[piece]
+        if (piece_extent(piece, end_zyx, direction, shape, spacing) >= piece_voxels and len(grey)
+                and grey.mean() >= piece_mean * threshold):
+            grown[0].append(np.concatenate([line, piece]))
+            grown[2].append(line)
+    if not grown[0]:
+        return None
+    return tuple(np.concatenate(parts).astype(np.int64) for parts in grown)
+
+
+def _orphan_links(gwdt, max_gwdt, nodes_zyx, settled, arrays, spacing, territory, reach, root_zyx, max_voxels,
+                  max_angle, piece_voxels, threshold, march_options) -> list:
+    """(cell node, piece end, direction into the piece) for each unreached piece near the cell that points at it.
+
+    The pieces are found by marching from their brightest voxels, then
+    forgotten again (the bridges march them anew from their ends).
+    """
+    radius = max_voxels * spacing.min()
+    cell = cKDTree(nodes_zyx * spacing)
+    unreached = np.flatnonzero((gwdt.reshape(-1) > 0) & (arrays.state != _ALIVE))
+    near = unreached[np.isfinite(cell.query(np.stack(np.unravel_index(unreached, gwdt.shape), axis=1) * spacing,
+                                            distance_upper_bound=radius)[0])]
+    near = near[np.argsort(-gwdt.reshape(-1)[near], kind="stable")]
+    links, touched_all = [], []
+    min_cos = np.cos(np.radians(max_angle))
+    for seed in near:
+        if arrays.state[seed] == _ALIVE:
+            continue
+        seed_zyx = np.array(np.unravel_index(seed, gwdt.shape))
+        piece, touched = march(gwdt, max_gwdt, seed_zyx, spacing, arrays, threshold=threshold, territory=territory,
+                               reach=reach, **march_options)
+        touched_all.append(touched)
+        voxels = np.stack(np.unravel_index(piece, gwdt.shape), axis=1)
+        best = None
+        for end, outward in piece_ends(voxels, spacing, piece_voxels):
+            found = cell.query_ball_point(end * spacing, radius)
+            if not found:
+                continue
+            steps = nodes_zyx[found] * spacing - end * spacing
+            lengths = np.linalg.norm(steps, axis=1)
+            cos = steps @ outward / np.maximum(lengths, 1e-12)
+            score = np.where(cos >= min_cos, lengths * (2.0 - cos), np.inf)
+            k = int(np.argmin(score))
+            if np.isfinite(score[k]) and (best is None or score[k] < best[0]):
+                best = (score[k], settled[found[k]], end, -outward)
+        if best is not None:
+            links.append(best[1:])
+    for touched in touched_all:
+        arrays.reset(touched)
+    return links
+
+
+def piece_ends(voxels_zyx, spacing_zyx, min_length: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The two ends of an elongated piece and the directions out of it there; none if it is shorter.
+
+    The ends are the piece's extreme voxels along its principal axis (the
+    physical covariance's first eigenvector); a piece is elongated when they
+    are at least ``min_length`` finest voxels apart along it.
+
+    Returns
+    -------
+    list of (ndarray of int (3,), ndarray (3,))
+        Each end's voxel and the unit vector (physical z, y, x) pointing out of the piece.
+
+    Examples
+    --------
+    >>> voxels = np.array([[0, 2, x] for x in range(10)] + [[0, 3, 4]])
+    >>> [(e.tolist(), (np.round(d, 1) + 0.0).tolist()) for e, d in piece_ends(voxels, (1, 1, 1), 6.0)]
+    [([0, 2, 0], [0.0, 0.0, -1.0]), ([0, 2, 9], [0.0, 0.0, 1.0])]
+    >>> piece_ends(voxels[:4], (1, 1, 1), 6.0)
+    []
+    """
+    spacing = np.asarray(spacing_zyx, dtype=float)
+    points = np.asarray(voxels_zyx, dtype=float) * spacing
+    if len(points) < 2:
+        return []
+    centred = points - points.mean(0)
+    axis = np.linalg.eigh(centred.T @ centred)[1][:, -1]
+    axis *= np.sign(axis[np.argmax(np.abs(axis))])  # the same ends in the same order, whatever eigh's sign
+    along = centred @ axis
+    if along.max() - along.min() < min_length * spacing.min():
+        return []
+    low, high = int(np.argmin(along)), int(np.argmax(along))
+    return [(np.asarray(voxels_zyx)[low], -axis), (np.asarray(voxels_zyx)[high], axis)]
 
 
 def tip_directions(nodes_zyx, parent, keep, spacing_zyx, length: float) -> tuple[np.ndarray, np.ndarray]:

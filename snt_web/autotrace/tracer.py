@@ -31,7 +31,7 @@ from .marching import MarchArrays, gray_weighted_distance, march
 from .paths import NodePath, decompose, resample, smooth
 from .pruning import hierarchical_prune, prune_leaves, prune_terminal_segments
 from .radius import node_radii
-from .reconnect import bridge_targets, bridge_voxels, piece_extent, tip_directions
+from .reconnect import bridge_gaps
 from .scoring import adaptive_threshold, node_scores, score_scales
 from .soma import one_node_soma
 from .threshold import auto_threshold
@@ -42,8 +42,6 @@ __all__ = ["ROLES", "AutotraceSettings", "AutotraceResult", "autotrace"]
 ROLES = ("root", "tip", "waypoint")
 #: A detected soma's radius is at least this fraction of the largest detected one's.
 SOMA_RADIUS_FRACTION = 0.6
-#: A tip's direction is taken over this many finest voxels back along the tree.
-TIP_DIRECTION_VOXELS = 8.0
 #: A centred node keeps at least this fraction of the grey level around its
 #: routed position (means of the 3 x 3 x 3 voxels around each), or it stays.
 CENTRED_MIN_GREY = 0.9
@@ -149,6 +147,8 @@ class AutotraceSettings:
     reconnect_angle: float = 60.0
     reconnect_rounds: int = 8
     reconnect_piece_voxels: float = 6.0
+    reconnect_orphans: bool = True
+    reconnect_piece_mean: float = 1.3
 
     @property
     def snt_only(self) -> bool:
@@ -313,9 +313,13 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
                 break
             keep = _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, chains, covered,
                            np.isin(settled, bridged), settings)
-            grown = None if attempt == rounds else _bridged(gwdt, max_gwdt, root, nodes, parent, keep, settled,
-                                                             arrays, spacing, threshold, territory,
-                                                             float(reach[k - 1]), settings)
+            grown = None if attempt == rounds else bridge_gaps(
+                volume, gwdt, max_gwdt, root, nodes, parent, keep, settled, arrays, spacing, threshold=threshold,
+                territory=territory, reach=float(reach[k - 1]), max_voxels=settings.reconnect_voxels,
+                max_angle=settings.reconnect_angle, piece_voxels=settings.reconnect_piece_voxels,
+                piece_mean=settings.reconnect_piece_mean,
+                orphans=settings.reconnect_orphans, connectivity=settings.connectivity, max_gap=settings.max_gap,
+                gap_penalty=settings.gap_penalty)
             if grown is None:
                 break
             settled, touched, bridged = (np.concatenate(pair) for pair in zip((settled, touched, bridged), grown))
@@ -477,44 +481,6 @@ def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, p
     lo, hi = np.maximum(nodes.min(0) - reach_voxels, 0), nodes.max(0) + reach_voxels + 1
     covered[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = 0
     return keep
-
-
-def _bridged(gwdt, max_gwdt, root, nodes, parent, keep, settled, arrays, spacing, threshold, territory, reach,
-             settings):
-    """Gaps bridged from the kept tree's tips (:mod:`.reconnect`) and the pieces beyond traced; None if none.
-
-    Returns
-    -------
-    tuple of three ndarrays of int64, or None
-        The voxels settled (bridges, then each piece in the order settled),
-        touched, and the bridges' voxels.
-    """
-    tips, directions = tip_directions(nodes, parent, keep, spacing, TIP_DIRECTION_VOXELS * spacing.min())
-    ends = bridge_targets(gwdt, arrays.state, nodes[tips], directions, spacing,
-                          max_voxels=settings.reconnect_voxels, max_angle=settings.reconnect_angle,
-                          territory=territory, root_zyx=root, reach=reach)
-    grown: list[list[np.ndarray]] = [[], [], []]
-    for tip, direction, end in zip(tips[ends >= 0], directions[ends >= 0], ends[ends >= 0]):
-        if arrays.state[end] == 2:  # traced from an earlier tip
-            continue
-        end_zyx = np.array(np.unravel_index(end, gwdt.shape))
-        line = _flat(bridge_voxels(nodes[tip], end_zyx), gwdt.shape)
-        if np.any(arrays.state[line] == 2):  # would cross the tree
-            continue
-        chain = np.concatenate([[settled[tip]], line])
-        arrays.state[line] = 2
-        arrays.parent[line] = chain[:-1]
-        piece, touched = march(gwdt, max_gwdt, end_zyx, spacing, arrays, threshold=threshold,
-                               connectivity=settings.connectivity, max_gap=settings.max_gap,
-                               gap_penalty=settings.gap_penalty, territory=territory, reach=reach)
-        arrays.parent[end] = chain[-1]
-        grown[1].append(np.concatenate([line, touched]))  # settled either way: no other tip bridges to it
-        if piece_extent(piece, end_zyx, direction, gwdt.shape, spacing) >= settings.reconnect_piece_voxels:
-            grown[0].append(np.concatenate([line, piece]))
-            grown[2].append(line)
-    if not grown[0]:
-        return None
-    return tuple(np.concatenate(parts) for parts in grown)
 
 
 def _centred(volume, spacing, pieces: list[NodePath], soma: _Soma) -> list[NodePath]:
