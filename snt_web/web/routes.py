@@ -13,12 +13,22 @@ import time
 from flask import Blueprint, abort, current_app, request
 
 from ..auth.roles import PermissionDenied
+from ..ids import InvalidIdError, check_url_ids
 from ..imaging.overlay import COLORMAPS, render_overlay_png
 from ..imaging.slices import PLANES, render_slice_png
 from ..store import ProjectNotFoundError, StoreError, maps
 from .auth import require
 
 blueprint = Blueprint("snt_web", __name__)
+
+
+@blueprint.before_request
+def _check_ids():
+    """Ids in the URL have their shapes before they name anything (after authentication: the app's hooks run first)."""
+    try:
+        check_url_ids(request.view_args)
+    except InvalidIdError as err:
+        abort(400, str(err))
 
 
 def slice_url(project_id: str, image_revision: int, plane: str, index: int, *, c=0, t=0, lo=0, hi=255) -> str:
