@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -97,17 +98,20 @@ def _store(args):
 def cmd_serve(args) -> int:
     from .store import Accounts, open_startup_project
     from .web.app import create_app
-    from .web.auth import AuthConfig, AuthConfigError, auth_mode_for
+    from .web.auth import AuthConfig, auth_mode_for
+    from .web.proxies import TrustedProxies
 
     if args.image is not None:
         _existing_file(args.image)
     store = _store(args)
     try:
         mode = auth_mode_for(args.host, Accounts(store).has_users(), args.demo_readonly)
-    except AuthConfigError as err:
+        proxies = TrustedProxies.from_env()
+    except ValueError as err:  # AuthConfigError included
         raise CLIError(str(err)) from None
     project_id = open_startup_project(store, args.image)
-    app = create_app(store, project_id, auth=AuthConfig(mode=mode, secure_cookies=args.secure_cookies))
+    auth = AuthConfig(mode=mode, secure_cookies=args.secure_cookies, trusted_proxies=proxies)
+    app = create_app(store, project_id, auth=auth)
     workers, jobs = _start_job_workers(args, store)
     print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir}; {jobs})", flush=True)
     try:
@@ -175,21 +179,55 @@ def cmd_user_passwd(args) -> int:
     accounts = _accounts(args)
     if accounts.user(args.name) is None:
         raise CLIError(f"no user {args.name!r}")
+    password = _read_password(args, "New password: ")
+    revoke = args.revoke_tokens
+    tokens = len(accounts.tokens(args.name))
+    if revoke is None and tokens and not args.password_stdin:
+        answer = input(f"{args.name} has {tokens} API token{'s' if tokens > 1 else ''}: revoke them too? [y/N] ")
+        revoke = answer.strip().lower() in ("y", "yes")
     try:
-        accounts.set_password(args.name, _read_password(args, "New password: "))
+        ended = accounts.set_password(args.name, password, revoke_tokens=bool(revoke))
     except ValueError as err:
         raise CLIError(str(err)) from None
-    print(f"password of {args.name} changed")
+    print(f"password of {args.name} changed; {ended['sessions']} browser sessions ended; "
+          f"{ended['tokens']} API tokens revoked, {ended['tokens_kept']} kept")
     return 0
 
 
-def cmd_user_token(args) -> int:
+def cmd_user_token_add(args) -> int:
+    from .store.accounts import token_id
+
     try:
         token = _accounts(args).create_token(args.name, args.label)
     except ValueError as err:
         raise CLIError(str(err)) from None
     print(token)
-    print("Keep this token: it is shown only once.", file=sys.stderr)
+    print(f"Keep this token: it is shown only once (its id, to revoke it: {token_id(token)}).", file=sys.stderr)
+    return 0
+
+
+def _when(seconds: float | None) -> str:
+    return "never" if seconds is None else datetime.fromtimestamp(seconds).isoformat(" ", "minutes")
+
+
+def cmd_user_token_list(args) -> int:
+    accounts = _accounts(args)
+    if args.name is not None and accounts.user(args.name) is None:
+        raise CLIError(f"no user {args.name!r}")
+    print("id\tuser\tlabel\tcreated\tlast used")
+    for t in accounts.tokens(args.name):
+        print(f"{t.id}\t{t.user}\t{t.label}\t{_when(t.created)}\t{_when(t.last_used)}")
+    return 0
+
+
+def cmd_user_token_revoke(args) -> int:
+    accounts = _accounts(args)
+    for token_id in args.ids:
+        try:
+            token = accounts.revoke_token(token_id)
+        except ValueError as err:
+            raise CLIError(str(err)) from None
+        print(f"revoked token {token.id} of {token.user}" + (f" ({token.label})" if token.label else ""))
     return 0
 
 
@@ -237,15 +275,28 @@ def _add_account_commands(sub) -> None:
     add.add_argument("--role", default="annotator", choices=ROLES,
                      help="site role, for projects the user is not a member of (default annotator)")
     add.set_defaults(func=cmd_user_add)
-    passwd = user.add_parser("passwd", parents=[data_dir, password], help="change a password")
+    passwd = user.add_parser("passwd", parents=[data_dir, password],
+                             help="change a password (ends the user's browser sessions)")
     passwd.add_argument("name")
+    revoke = passwd.add_mutually_exclusive_group()
+    revoke.add_argument("--revoke-tokens", action="store_true", default=None,
+                        help="revoke the user's API tokens too (asked when the password is typed)")
+    revoke.add_argument("--keep-tokens", action="store_false", dest="revoke_tokens", help="keep their API tokens")
     passwd.set_defaults(func=cmd_user_passwd)
-    token = user.add_parser("token", parents=[data_dir], help="make an API token (printed once)")
-    token.add_argument("name")
-    token.add_argument("--label", default="")
-    token.set_defaults(func=cmd_user_token)
+    token = user.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token_add = token.add_parser("add", parents=[data_dir], help="make an API token (printed once)")
+    token_add.add_argument("name")
+    token_add.add_argument("--label", default="")
+    token_add.set_defaults(func=cmd_user_token_add)
+    token_list = token.add_parser("list", parents=[data_dir], help="list API tokens: id, user, label, created, "
+                                                                   "last used (never the tokens themselves)")
+    token_list.add_argument("name", nargs="?", help="only this user's")
+    token_list.set_defaults(func=cmd_user_token_list)
+    token_revoke = token.add_parser("revoke", parents=[data_dir], help="revoke API tokens by id")
+    token_revoke.add_argument("ids", nargs="+", metavar="ID")
+    token_revoke.set_defaults(func=cmd_user_token_revoke)
     user.add_parser("list", parents=[data_dir], help="list accounts").set_defaults(func=cmd_user_list)
-    remove = user.add_parser("remove", parents=[data_dir], help="remove an account and its tokens")
+    remove = user.add_parser("remove", parents=[data_dir], help="remove an account, its sessions and tokens")
     remove.add_argument("name")
     remove.set_defaults(func=cmd_user_remove)
 
