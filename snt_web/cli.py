@@ -781,10 +781,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_crossovers(args) -> int:
-    import csv
-
     from .curation import find_bundles, find_crossovers
     from .io.atomic import atomic_write
+    from .io.csv_safe import csv_writer
 
     tree = read_reconstruction(_existing_file(args.recon))
     # Unset options keep each detector's own (SNT's) defaults.
@@ -795,7 +794,7 @@ def cmd_crossovers(args) -> int:
     else:
         events = find_crossovers(tree, include_self=args.include_self, **given)
     with atomic_write(args.output, "w") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = csv_writer(fh, lineterminator="\n")
         writer.writerow(("x", "y", "z", "distance", "angle", "paths"))
         for e in events:
             writer.writerow([f"{v:.6g}" for v in (*e.location, e.distance, e.angle)] + [";".join(map(str, e.paths))])
