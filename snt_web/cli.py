@@ -68,7 +68,10 @@ def cmd_info(args) -> int:
     if path.name.lower().endswith(IMAGE_SUFFIXES):
         info = read_image(path).info()
     else:
-        info = read_reconstruction(path).summary()
+        warnings = []  # what the reader worked around (a parent id naming no node), line by line
+        info = read_reconstruction(path, warnings=warnings).summary()
+        if warnings:
+            info["warnings"] = warnings
     print(json.dumps(info, indent=2, ensure_ascii=False))
     return 0
 
