@@ -1026,10 +1026,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    # tifffile logs what it finds wrong in a file (a bad page offset) before raising; our one line says it.
+    # A handler of its own keeps Python's last-resort handler from printing that to stderr; a worker's
+    # logging setup still receives it.
+    logging.getLogger("tifffile").addHandler(logging.NullHandler())
     try:
         return args.func(args)
     except (SNTWebIOError, CLIError) as err:
         print(f"snt-web: {err}", file=sys.stderr)
+        return 2
+    except MemoryError as err:
+        name = getattr(args, "file", None) or getattr(args, "image", None) or args.command
+        print(f"snt-web: {name}: not enough memory ({err or 'MemoryError'})", file=sys.stderr)
         return 2
     except OSError as err:
         name = err.filename or getattr(args, "file", None) or ""

@@ -178,11 +178,14 @@ def _number(row, columns, name) -> float:
 
 
 def _channel_or_frame(text: str, name: str) -> int:
-    """A channel or frame: a whole number, also written ``1.0`` (SNT's importer reads them so)."""
+    """A channel or frame: a whole number, also written ``1.0`` (SNT's importer reads them so), kept as int32."""
     try:
-        return whole_number(text)
+        number = whole_number(text)
     except (ValueError, OverflowError):  # OverflowError: "inf"
         raise ValueError(f"{name} {text!r} is not a whole number") from None
+    if not UNSET <= number < 2**31:
+        raise ValueError(f"{name} {text!r} is out of range")
+    return number
 
 
 def _row(row, columns) -> dict:

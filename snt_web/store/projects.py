@@ -442,8 +442,11 @@ class ProjectStore:
 
     def data_file(self, name: str) -> Path:
         """A file of ``<data_dir>/files`` by bare name; never a path elsewhere."""
-        candidate = (self.files_dir / name).resolve()
-        if candidate.parent != self.files_dir.resolve() or not candidate.is_file():
+        try:
+            candidate = (self.files_dir / name).resolve()
+        except ValueError:  # a NUL in the name
+            candidate = None
+        if candidate is None or candidate.parent != self.files_dir.resolve() or not candidate.is_file():
             raise StoreError(f"no file {name!r} in the data directory")
         return candidate
 

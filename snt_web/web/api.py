@@ -123,23 +123,34 @@ def _visible(project_id: str) -> str:
 
 
 def _json() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # thousands of nested brackets
+        raise APIError(400, "the JSON body is nested too deeply") from None
     if not isinstance(body, dict):
         raise APIError(400, "expected a JSON object body with Content-Type: application/json")
     return body
 
 
+#: Versions, limits and ids are stored as 64-bit integers.
+MAX_INT = 2**63 - 1
+
+
 def _int(value, name: str, *, required: bool = True) -> int | None:
+    """``value`` (a query argument or a JSON number) as a non-negative integer the database can hold, else 400."""
     if value is None or value == "":
         if required:
             raise APIError(400, f"{name} is required")
         return None
-    if isinstance(value, bool):
-        raise APIError(400, f"{name} must be an integer")
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise APIError(400, f"{name} must be an integer, got {value!r}")
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise APIError(400, f"{name} must be an integer, got {value!r}") from None
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise APIError(400, f"{name} must be an integer, got {str(value)[:40]!r}") from None
+    if not 0 <= number <= MAX_INT:
+        raise APIError(400, f"{name} must be between 0 and {MAX_INT}, got {str(value)[:40]}")
+    return number
 
 
 def _apply(project_id: str, command, base_version: int):

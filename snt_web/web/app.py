@@ -26,6 +26,7 @@ from ..store import ProjectStore
 from ..tracing import warm_up
 from . import api, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
+from .callback_guard import install_callback_guard, on_callback_error
 from .panels import classifier, curation, display, files, history, jobs, maps, paths, seeds, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
@@ -71,6 +72,7 @@ def create_app(
         assets_folder=str(ASSETS),
         update_title=None,
         suppress_callback_exceptions=False,
+        on_error=on_callback_error,
     )
     server = app.server
     server.config["SNT_WEB_STORE"] = store
@@ -81,6 +83,7 @@ def create_app(
     # the first click.
     threading.Thread(target=warm_up, name="snt-web-warm-up", daemon=True).start()
     install_auth(server, store, auth or AuthConfig(), dash_app=app)
+    install_callback_guard(server)
     server.register_blueprint(routes.blueprint)
     server.register_blueprint(api.blueprint)
 

@@ -124,6 +124,9 @@ def _open_tree(store, meta: dict, tree, name: str, user: str | None, warnings=()
 
 
 def decode_upload(contents: str, filename: str) -> bytes:
+    """The bytes of an upload's data URL; SNTWebIOError naming the file if it is not one (a truncated page)."""
+    if not isinstance(contents, str):
+        raise SNTWebIOError(filename, "the upload arrived incomplete; try again")
     try:
         _, encoded = contents.split(",", 1)
         return base64.b64decode(encoded, validate=True)
