@@ -297,7 +297,11 @@ def _component_type(component, prop: str):
 def _components() -> dict:
     """The layout's components by id (the layout of the first app that asked; every app has the same)."""
     dash_app = current_app.config["SNT_WEB_DASH_APP"]
-    layout = dash_app.layout() if callable(dash_app.layout) else dash_app.layout
+    return components_by_id(dash_app.layout() if callable(dash_app.layout) else dash_app.layout)
+
+
+def components_by_id(layout) -> dict:
+    """Every component of ``layout`` that has a string id, by id."""
     found = {}
 
     def walk(component):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from snt_web.web.auth import CSRF_COOKIE
+from snt_web.web.callback_guard import components_by_id
 
 PASSWORD = "correct horse battery"
 SESSION_COOKIE = "snt_web_session"
@@ -17,10 +18,10 @@ def csrf(client) -> str:
     return cookie.value
 
 
-def login(client, name="ann", password=PASSWORD, **environ):
-    """POST the login form as a browser would; ``environ`` e.g. ``REMOTE_ADDR`` or headers."""
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": csrf(client)},
-                       **environ)
+def login(client, name="ann", password=PASSWORD, *, form=None, **request):
+    """POST the login form as a browser would: ``form`` adds fields (``next``), ``request`` e.g. headers."""
+    fields = {"username": name, "password": password, "csrf_token": csrf(client), **(form or {})}
+    return client.post("/login", data=fields, **request)
 
 
 def copy_cookie(source, target, name=SESSION_COOKIE) -> None:
@@ -34,19 +35,8 @@ def layout_values(app) -> dict:
     """``{(id, prop): value}`` of every component of the app's layout, as the page starts."""
     with app.server.test_request_context("/"):
         layout = app.layout() if callable(app.layout) else app.layout
-    values = {}
-
-    def walk(component):
-        if isinstance(getattr(component, "id", None), str):
-            for prop in component._prop_names:
-                values[(component.id, prop)] = getattr(component, prop, None)
-        children = getattr(component, "children", None)
-        for child in children if isinstance(children, (list, tuple)) else [children]:
-            if hasattr(child, "_prop_names"):
-                walk(child)
-
-    walk(layout)
-    return values
+    return {(cid, prop): getattr(component, prop, None)
+            for cid, component in components_by_id(layout).items() for prop in component._prop_names}
 
 
 def server_callbacks(app) -> dict:

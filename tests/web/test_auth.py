@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from security.hostile import PASSWORD, csrf, login
 
 from snt_web.auth.roles import PermissionDenied
 from snt_web.store import LOCAL_USER, Accounts
@@ -20,7 +21,6 @@ from snt_web.web.auth import (
     user_badge,
 )
 
-PASSWORD = "correct horse battery"
 DASH_POST = {"output": "x.children", "outputs": {"id": "x", "property": "children"}, "inputs": [], "changedPropIds": []}
 
 
@@ -30,19 +30,6 @@ def login_app(store):
     accounts.add_user("ann", PASSWORD, role="annotator")
     accounts.add_user("vic", PASSWORD, role="viewer")
     return create_app(store, "demo", auth=AuthConfig(mode="login"))
-
-
-def _csrf(client) -> str:
-    cookie = client.get_cookie(CSRF_COOKIE)
-    if cookie is None:
-        client.get("/login")
-        cookie = client.get_cookie(CSRF_COOKIE)
-    return cookie.value
-
-
-def login(client, name="ann", password=PASSWORD, **extra):
-    token = _csrf(client)
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": token, **extra})
 
 
 # --- mode selection --------------------------------------------------------------------------
@@ -85,7 +72,7 @@ def test_unauthenticated_requests_get_401_json_or_a_redirect(login_app):
 
 def test_login_then_pages_and_dash_work_and_logout_ends_the_session(login_app):
     client = login_app.server.test_client()
-    response = login(client, next="/?project=demo")
+    response = login(client, form={"next": "/?project=demo"})
     assert response.status_code == 302 and response.headers["Location"] == "/?project=demo"
     session_cookie = client.get_cookie("snt_web_session")
     assert session_cookie is not None
@@ -93,7 +80,7 @@ def test_login_then_pages_and_dash_work_and_logout_ends_the_session(login_app):
     assert page.status_code == 200
     assert client.get("/_dash-layout").status_code == 200
     assert client.get("/api/v1/projects").json["projects"][0]["role"] == "annotator"
-    assert client.post("/logout", headers={"X-CSRFToken": _csrf(client)}).status_code == 302
+    assert client.post("/logout", headers={"X-CSRFToken": csrf(client)}).status_code == 302
     assert client.get("/api/v1/projects").status_code == 401
 
 
@@ -161,7 +148,7 @@ def test_dash_post_needs_the_csrf_header(login_app):
     assert refused.status_code == 403 and "CSRF" in refused.json["error"]
     wrong = client.post("/_dash-update-component", json=DASH_POST, headers={"X-CSRFToken": "forged"})
     assert wrong.status_code == 403
-    accepted = client.post("/_dash-update-component", json=DASH_POST, headers={"X-CSRFToken": _csrf(client)})
+    accepted = client.post("/_dash-update-component", json=DASH_POST, headers={"X-CSRFToken": csrf(client)})
     assert accepted.status_code != 403  # past the CSRF check (Dash itself answers the dummy callback)
 
 
@@ -221,7 +208,7 @@ def test_next_is_same_site_only(target, expected):
 
 def test_login_redirects_only_to_same_site_paths(login_app):
     client = login_app.server.test_client()
-    response = login(client, next="https://evil.example/")
+    response = login(client, form={"next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
 
 
@@ -324,7 +311,7 @@ def test_dash_write_callbacks_refuse_a_viewer(store, demo_files, mode):
         assert login(viewer, "vic").status_code == 302
     else:
         viewer.get("/")  # an anonymous visitor: the page hands out the CSRF cookie
-    headers = {"X-CSRFToken": _csrf(viewer)}
+    headers = {"X-CSRFToken": csrf(viewer)}
     for trigger, filename, data in _writes(store, demo_files[0]):
         before = store.get("demo").version
         history = store.history("demo")
@@ -342,6 +329,6 @@ def test_dash_write_callbacks_refuse_a_viewer(store, demo_files, mode):
         login(annotator, "ann")
         before = store.get("demo").version
         body = _open_file_post({"id": "demo", "version": before}, *_writes(store, demo_files[0])[0])
-        response = annotator.post("/_dash-update-component", json=body, headers={"X-CSRFToken": _csrf(annotator)})
+        response = annotator.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf(annotator)})
         assert response.json["response"]["project"]["data"]["version"] == before + 1
         assert store.history("demo")[0].user == "ann"
