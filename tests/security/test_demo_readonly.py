@@ -7,10 +7,17 @@ import pytest
 from snt_web.curation.dlqc import parse_points
 from snt_web.store import LOCAL_USER
 from snt_web.store.curation import add_warnings
+from snt_web.web.app import create_app
+from snt_web.web.auth import AuthConfig
 from snt_web.web.panels.curation import SEVERITIES
 from snt_web.web.state import project_meta
 
-from .hostile import csrf
+from .pages import csrf
+
+
+@pytest.fixture
+def demo_app(store):
+    return create_app(store, "demo", auth=AuthConfig(mode="demo-readonly"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from snt_web.web.app import create_app
 from snt_web.web.auth import LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_USER, LOGIN_WINDOW_S, AuthConfig
 from snt_web.web.proxies import TrustedProxies
 
-from .hostile import PASSWORD, csrf, login
+from .pages import PASSWORD, accounts, csrf, login  # noqa: F401 - a fixture
 
 WRONG = "not the password"
 
@@ -58,7 +58,8 @@ def _burst(app, passwords, *, right_after=None):
         return list(pool.map(attempt, range(len(passwords))))
 
 
-def test_forty_parallel_attempts_get_five_password_checks_and_the_right_one_is_refused(login_app, store, verified):
+def test_forty_parallel_attempts_get_five_password_checks_and_the_right_one_is_refused(login_app, accounts, store,
+                                                                                    verified):
     passwords = [WRONG] * 39 + [PASSWORD]
     key = "user@address:ann@127.0.0.1"
     responses = _burst(login_app, passwords, right_after=(Accounts(store), key, LOGIN_MAX_FAILURES))
@@ -71,7 +72,7 @@ def test_forty_parallel_attempts_get_five_password_checks_and_the_right_one_is_r
     assert Accounts(store).login_failures(key, LOGIN_WINDOW_S) == 5
 
 
-def test_the_right_password_alone_in_a_burst_of_right_ones_logs_in(login_app, verified):
+def test_the_right_password_alone_in_a_burst_of_right_ones_logs_in(login_app, accounts, verified):
     codes = [r.status_code for r in _burst(login_app, [PASSWORD] * 8)]
     assert codes.count(302) >= 5 and set(codes) <= {302, 429}  # successes take their count back
 
@@ -101,7 +102,7 @@ def _from(address: str) -> dict:
     return {"environ_base": {"REMOTE_ADDR": address}}
 
 
-def test_a_locked_user_locks_out_nobody_else_behind_the_same_address(login_app):
+def test_a_locked_user_locks_out_nobody_else_behind_the_same_address(login_app, accounts):
     attacker = login_app.server.test_client()
     for _ in range(5):
         assert login(attacker, "ann", WRONG, **_from("192.0.2.10")).status_code == 401
@@ -112,7 +113,7 @@ def test_a_locked_user_locks_out_nobody_else_behind_the_same_address(login_app):
     assert login(login_app.server.test_client(), "ann", PASSWORD, **_from("198.51.100.4")).status_code == 302
 
 
-def test_guessing_one_user_from_many_addresses_is_throttled_per_user(login_app):
+def test_guessing_one_user_from_many_addresses_is_throttled_per_user(login_app, accounts):
     client = login_app.server.test_client()
     addresses = [f"203.0.113.{k}" for k in range(LOGIN_MAX_FAILURES_USER // LOGIN_MAX_FAILURES)]
     for address in addresses:
@@ -123,7 +124,7 @@ def test_guessing_one_user_from_many_addresses_is_throttled_per_user(login_app):
     assert login(client, "vic", PASSWORD, **_from("203.0.113.200")).status_code == 302
 
 
-def test_a_users_typos_are_forgiven_when_they_log_in(login_app):
+def test_a_users_typos_are_forgiven_when_they_log_in(login_app, accounts):
     client = login_app.server.test_client()
     for _ in range(4):
         assert login(client, "ann", WRONG).status_code == 401

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from snt_web.ids import PATTERNS, InvalidIdError, check_id
-from snt_web.store import Accounts, StoreError, maps
+from snt_web.store import StoreError, maps
 
-from .hostile import login
+from .pages import accounts, login  # noqa: F401 - a fixture
 
 SECRET = "secret-0123abcd"
 
@@ -27,7 +27,7 @@ def secret_map(store):
     f"/map/../{SECRET}/0/xy/0.png",
     f"/map/%2e%2e/{SECRET}/0/xy/0.png",
 ])
-def test_a_map_outside_every_project_cannot_be_read(login_app, secret_map, url):
+def test_a_map_outside_every_project_cannot_be_read(login_app, accounts, secret_map, url):
     viewer = login_app.server.test_client()
     assert login(viewer, "vic").status_code == 302
     response = viewer.get(url)
@@ -50,7 +50,7 @@ def test_the_store_refuses_a_traversing_project_id_itself(store, secret_map):
     ("/api/v1/jobs/..", "job id '..' is malformed: expected 16 hex digits"),
     ("/api/v1/jobs/0123456789abcdeg", "job id '0123456789abcdeg' is malformed"),
 ])
-def test_api_ids_are_checked_with_a_reason(login_app, url, needle):
+def test_api_ids_are_checked_with_a_reason(login_app, accounts, url, needle):
     client = login_app.server.test_client()
     assert login(client, "own").status_code == 302
     response = client.get(url)
@@ -58,20 +58,20 @@ def test_api_ids_are_checked_with_a_reason(login_app, url, needle):
 
 
 @pytest.mark.parametrize("url", ["/slice/../1/xy/0.png", "/slice/demo%0A/1/xy/0.png"])
-def test_slice_ids_are_checked(login_app, url):
+def test_slice_ids_are_checked(login_app, accounts, url):
     client = login_app.server.test_client()
     assert login(client, "vic").status_code == 302
     response = client.get(url)
     assert response.status_code == 400 and b"is malformed" in response.data
 
 
-def test_ids_are_checked_after_authentication(login_app):
+def test_ids_are_checked_after_authentication(login_app, accounts):
     """Nobody learns anything from an id's shape before logging in."""
     response = login_app.server.test_client().get(f"/map/../{SECRET}/0/xy/0.png")
     assert response.status_code == 401
 
 
-def test_member_names_in_a_body_are_checked(login_app, store):
+def test_member_names_in_a_body_are_checked(login_app, accounts, store):
     client = login_app.server.test_client()
     assert login(client, "own").status_code == 302
     token = client.get_cookie("_csrf_token").value
@@ -97,6 +97,6 @@ def test_one_place_defines_each_id_shape(kind, good, bad):
             check_id(kind, value)
 
 
-def test_a_user_name_with_a_trailing_newline_is_refused(store):
+def test_a_user_name_with_a_trailing_newline_is_refused(accounts):
     with pytest.raises(ValueError, match="user name"):
-        Accounts(store).add_user("ann\n", "correct horse battery")
+        accounts.add_user("eve\n", "correct horse battery")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from security.hostile import PASSWORD, csrf, login
+from security.pages import PASSWORD, csrf, login
 
 from snt_web.auth.roles import PermissionDenied
 from snt_web.store import LOCAL_USER, Accounts

@@ -1,12 +1,24 @@
-"""What an attacker sends: logins, CSRF tokens, Dash callback bodies."""
+"""What a browser, or a forged page, sends: logins, CSRF tokens, cookies, Dash callback requests."""
 
 from __future__ import annotations
 
+import pytest
+
+from snt_web.store import Accounts
 from snt_web.web.auth import CSRF_COOKIE
 from snt_web.web.callback_guard import components_by_id
 
 PASSWORD = "correct horse battery"
 SESSION_COOKIE = "snt_web_session"
+
+
+@pytest.fixture
+def accounts(store):
+    """ann (annotator), vic (viewer) and own (owner) on the store, all with :data:`PASSWORD`."""
+    accounts = Accounts(store)
+    for name, role in (("ann", "annotator"), ("vic", "viewer"), ("own", "owner")):
+        accounts.add_user(name, PASSWORD, role=role)
+    return accounts
 
 
 def csrf(client) -> str:
