@@ -44,27 +44,13 @@ def copy_cookie(source, target, name=SESSION_COOKIE) -> None:
 
 # --- Dash callback requests -------------------------------------------------------------------------
 def layout_values(app) -> dict:
-    """``{(id, prop): value}`` of every component of the app's layout, as the page starts."""
+    """``{"id.property": value}`` of every component of the app's layout, as the page starts."""
     with app.server.test_request_context("/"):
         layout = app.layout() if callable(app.layout) else app.layout
-    return {(cid, prop): getattr(component, prop, None)
+    return {f"{cid}.{prop}": getattr(component, prop, None)
             for cid, component in components_by_id(layout).items() for prop in component._prop_names}
 
 
 def server_callbacks(app) -> dict:
     """The app's callbacks that run on the server (not in the browser), by output key."""
     return {key: entry for key, entry in app.callback_map.items() if "callback" in entry}
-
-
-def callback_body(key: str, entry: dict, values: dict, trigger: int = 0) -> dict:
-    """The request Dash's renderer posts for one callback: each input and state at ``values``."""
-    outputs = entry["output"] if isinstance(entry["output"], list) else [entry["output"]]
-    targets = [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in outputs]
-
-    def sent(dependency):
-        return {**dependency, "value": values.get((dependency["id"], dependency["property"]))}
-
-    fired = entry["inputs"][trigger]
-    return {"output": key, "outputs": targets if isinstance(entry["output"], list) else targets[0],
-            "inputs": [sent(i) for i in entry["inputs"]], "state": [sent(s) for s in entry["state"]],
-            "changedPropIds": [f"{fired['id']}.{fired['property']}"]}

@@ -12,7 +12,8 @@ from snt_web import cli
 from snt_web.web.app import create_app
 from snt_web.web.state import project_meta
 
-from .pages import callback_body, csrf, layout_values, server_callbacks
+from .conftest import callback_post
+from .pages import csrf, layout_values, server_callbacks
 
 SWC = b"1 1 0 0 0 1 -1\n2 1 5 0 0 1 1\n"
 
@@ -84,23 +85,23 @@ def page(store):
     client = app.server.test_client()
     client.get("/")
     values = layout_values(app)
-    values[("project", "data")] = project_meta(store, "demo")
-    values[("cursor", "data")] = {"z": 3, "y": 40, "x": 50}
-    values[("display", "data")] = {"c": 0, "t": 0, "lo": 0, "hi": 255, "paths": True}
+    values["project.data"] = project_meta(store, "demo")
+    values["cursor.data"] = {"z": 3, "y": 40, "x": 50}
+    values["display.data"] = {"c": 0, "t": 0, "lo": 0, "hi": 255, "paths": True}
     return client, app, values
 
 
 def _files_open(page, changes: dict):
     """The Files panel's "Open" button, with ``changes`` to what the page sends."""
     client, app, values = page
-    key = next(k for k in server_callbacks(app) if "files-message.children" in k)
-    values = {**values, ("data-open", "n_clicks"): 1, **changes}
-    return _post(client, callback_body(key, app.callback_map[key], values, trigger=1))
+    body = callback_post(app, "data-open.n_clicks", {**values, "data-open.n_clicks": 1, **changes},
+                         output="files-message.children")
+    return _post(client, body)
 
 
 def test_a_nul_in_a_data_file_name_is_reported_in_the_panel(page, store):
     before = _version(store)
-    response = _files_open(page, {("data-files", "value"): "trees\x00.swc"})
+    response = _files_open(page, {"data-files.value": "trees\x00.swc"})
     assert response.status_code == 200
     assert response.json["response"]["files-message"]["children"] == (
         "Could not open: no file 'trees\\x00.swc' in the data directory. Nothing was changed.")
@@ -113,7 +114,7 @@ def test_incomplete_page_state_is_400_naming_what_is_missing(page, store, missin
     meta = dict(project_meta(store, "demo"))
     del meta[missing]
     before = _version(store)
-    response = _files_open(page, {("data-files", "value"): "t.swc", ("project", "data"): meta})
+    response = _files_open(page, {"data-files.value": "t.swc", "project.data": meta})
     assert response.status_code == 400
     assert response.json["error"] == (f"the page sent project.data.{missing} that the server cannot use: "
                                       "Field required (reload the page)")
@@ -123,7 +124,7 @@ def test_incomplete_page_state_is_400_naming_what_is_missing(page, store, missin
 def test_a_page_of_a_project_that_is_gone_says_so_in_the_panel(page, store):
     meta = {**project_meta(store, "demo"), "id": "elsewhere"}
     (store.files_dir / "t.swc").write_bytes(SWC)
-    response = _files_open(page, {("data-files", "value"): "t.swc", ("project", "data"): meta})
+    response = _files_open(page, {"data-files.value": "t.swc", "project.data": meta})
     assert response.status_code == 200
     assert response.json["response"]["files-message"]["children"] == (
         "Could not open: no project 'elsewhere'. Nothing was changed.")
@@ -144,8 +145,7 @@ def test_callback_requests_of_the_wrong_shape_are_400(page, body, reason):
 
 def test_inputs_that_do_not_match_the_callback_are_400(page):
     client, app, values = page
-    key = next(k for k in server_callbacks(app) if "files-message.children" in k)
-    body = callback_body(key, app.callback_map[key], values)
+    body = callback_post(app, "data-open.n_clicks", values, output="files-message.children")
     body["inputs"] = body["inputs"][:1]
     response = _post(client, body)
     assert response.status_code == 400 and "'inputs' is not a list of 2" in response.json["error"]
@@ -167,11 +167,11 @@ def test_no_callback_input_a_page_can_send_answers_500(page):
     for key, entry in server_callbacks(app).items():
         if any(str(d["id"]).startswith("{") for d in entry["inputs"] + entry["state"]):
             continue  # pattern-matching callbacks: their components are made by other callbacks
-        slots = [(d["id"], d["property"]) for d in entry["inputs"] + entry["state"]]
-        for slot in slots:
+        inputs = [f"{d['id']}.{d['property']}" for d in entry["inputs"]]
+        for slot in inputs + [f"{d['id']}.{d['property']}" for d in entry["state"]]:
             for value in _hostile(values.get(slot)):
-                body = callback_body(key, entry, {**values, slot: value},
-                                     trigger=slots.index(slot) if slot in slots[:len(entry["inputs"])] else 0)
+                # An input fires its callback itself; a state goes with the first input.
+                body = callback_post(app, slot if slot in inputs else inputs[0], {**values, slot: value}, output=key)
                 response = _post(client, body)
                 served.append(response.status_code)
                 assert response.status_code < 500, (key, slot, value, response.data[:300])

@@ -12,6 +12,7 @@ from snt_web.web.auth import AuthConfig
 from snt_web.web.panels.curation import SEVERITIES
 from snt_web.web.state import project_meta
 
+from .conftest import callback_post
 from .pages import csrf
 
 
@@ -47,26 +48,12 @@ def test_a_visitor_sees_the_curation_warnings(warned, demo_app):
     assert sorted(r["message"] for r in rows) == ["bad fork", "odd tip"]
 
 
-def _table_callback(meta) -> dict:
-    """What Dash's renderer posts for the Curation Assistant's table (warnings-table.rowData)."""
-    return {
-        "output": "..warnings-table.rowData...curation-check.options...curation-summary.children..",
-        "outputs": [{"id": "warnings-table", "property": "rowData"}, {"id": "curation-check", "property": "options"},
-                    {"id": "curation-summary", "property": "children"}],
-        "inputs": [{"id": "project", "property": "data", "value": meta},
-                   {"id": "curation-refresh", "property": "data", "value": None},
-                   {"id": "curation-severity", "property": "value", "value": SEVERITIES},
-                   {"id": "curation-check", "property": "value", "value": []},
-                   {"id": "jobs-finished", "property": "data", "value": None}],
-        "changedPropIds": ["project.data"],
-        "state": [],
-    }
-
-
 def test_the_curation_panel_lists_the_warnings_for_a_visitor(warned, demo_app):
     client = demo_app.server.test_client()
     client.get("/")  # the page hands out the CSRF cookie
-    body = _table_callback(project_meta(warned, "demo"))
+    values = {"project.data": project_meta(warned, "demo"), "curation-severity.value": SEVERITIES,
+              "curation-check.value": []}
+    body = callback_post(demo_app, "project.data", values, output="warnings-table.rowData")
     response = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf(client)})
     assert response.status_code == 200
     out = response.json["response"]

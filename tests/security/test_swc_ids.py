@@ -14,6 +14,7 @@ from snt_web.io.swc import parse_swc_text
 from snt_web.web.app import create_app
 from snt_web.web.state import project_meta
 
+from .conftest import callback_post
 from .pages import csrf
 
 BIG = 2**53  # the first integer after which floats skip integers
@@ -85,18 +86,10 @@ def test_the_files_panel_says_a_node_started_a_new_tree(store):
     app = create_app(store, "demo")
     client = app.server.test_client()
     client.get("/")
-    contents = "data:application/octet-stream;base64," + base64.b64encode(DANGLING.encode()).decode()
-    body = {
-        "output": "..project.data...files-message.children...files-message.className..",
-        "outputs": [{"id": "project", "property": "data"}, {"id": "files-message", "property": "children"},
-                    {"id": "files-message", "property": "className"}],
-        "inputs": [{"id": "upload", "property": "contents", "value": contents},
-                   {"id": "data-open", "property": "n_clicks", "value": None}],
-        "changedPropIds": ["upload.contents"],
-        "state": [{"id": "upload", "property": "filename", "value": "dangling.swc"},
-                  {"id": "data-files", "property": "value", "value": None},
-                  {"id": "project", "property": "data", "value": project_meta(store, "demo")}],
-    }
+    upload = "data:application/octet-stream;base64," + base64.b64encode(DANGLING.encode()).decode()
+    values = {"upload.contents": upload, "upload.filename": "dangling.swc",
+              "project.data": project_meta(store, "demo")}
+    body = callback_post(app, "upload.contents", values, output="files-message.children")
     response = client.post("/_dash-update-component", json=body,
                            headers={"X-CSRFToken": csrf(client), "Origin": "http://127.0.0.1"})
     assert response.status_code == 200
