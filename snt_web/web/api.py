@@ -16,9 +16,9 @@ from dataclasses import asdict
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .. import ids
 from ..auth.roles import ROLES, PermissionDenied, allows
 from ..curation.dlqc import parse_points
-from ..ids import check_id, check_url_ids
 from ..io.errors import SNTWebIOError
 from ..io.reconstruction import read_reconstruction_bytes, reconstruction_bytes
 from ..io.tiff import read_image_bytes
@@ -105,7 +105,7 @@ def _no_endpoint(rest: str):
 @blueprint.before_request
 def _check_ids():
     """Ids in the URL have their shapes before they name anything (400 naming the id; after authentication)."""
-    check_url_ids(request.view_args)
+    ids.check_url_ids(request.view_args)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def set_member(project_id: str):
     name, role = body.get("name"), body.get("role")
     if not isinstance(name, str) or not name:
         raise APIError(400, "name is required")
-    check_id("user", name)
+    ids.check_id("user", name)
     if role is not None and role not in ROLES:
         raise APIError(400, f"role must be one of {', '.join(ROLES)} or null, got {role!r}")
     record = _apply(project_id, commands.SetMember(name, role), _int(body.get("base_version"), "base_version"))

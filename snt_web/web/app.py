@@ -24,9 +24,8 @@ from dash import dcc, html
 from ..jobs import JobQueue, open_queue
 from ..store import ProjectStore
 from ..tracing import warm_up
-from . import api, routes, sync
+from . import api, callback_guard, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
-from .callback_guard import install_callback_guard, on_callback_error
 from .panels import classifier, curation, display, files, history, jobs, maps, paths, seeds, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
@@ -72,7 +71,7 @@ def create_app(
         assets_folder=str(ASSETS),
         update_title=None,
         suppress_callback_exceptions=False,
-        on_error=on_callback_error,
+        on_error=callback_guard.on_callback_error,
     )
     server = app.server
     server.config["SNT_WEB_STORE"] = store
@@ -83,9 +82,9 @@ def create_app(
     # the first click.
     threading.Thread(target=warm_up, name="snt-web-warm-up", daemon=True).start()
     install_auth(server, store, auth or AuthConfig(), dash_app=app)
-    install_callback_guard(server)
     server.register_blueprint(routes.blueprint)
     server.register_blueprint(api.blueprint)
+    callback_guard.install_callback_guard(server)
 
     views = [ortho.OrthoView(plane) for plane in ("xy", "zy", "xz")]
     view_3d = view3d.View3D()
