@@ -138,11 +138,6 @@ def colours_at(shot: np.ndarray, pixels) -> np.ndarray:
     return np.array([shot[y, x] for x, y in pixels], dtype=int)
 
 
-def screen_rgb(dash_duo, plane: str, h: float, v: float) -> np.ndarray:
-    """The colour drawn now at physical plane coordinates ``(h, v)`` of a slice view: int RGB."""
-    return colours_at(screenshot(dash_duo), [view_pixel(dash_duo, plane, h, v)])[0]
-
-
 def near_colour(shot: np.ndarray, pixels, colour, radius: int = 2, tol: int = 40) -> np.ndarray:
     """For each viewport pixel, whether one within ``radius`` px has ``colour`` (``#rrggbb`` or RGB) within ``tol``.
 
