@@ -116,12 +116,13 @@
   /* Probability-map layers (the maps panel's `overlay` store: a list, bottom
      first) drawn in order over the slice image, each in its colormap, window
      and opacity; a layer marked opaque is drawn instead of everything beneath
-     it. Plotly keys layout images by their placement ([xref, x, sizex, yref, y,
-     sizey] in src/components/images/draw.js), and its keyed d3 data join drops
-     an image whose key another image already holds: a layer placed exactly on
-     the slice would never be drawn. So each image above the first is made a
-     millionth wider per place in the list (under a thousandth of a pixel on
-     any screen): every key differs, whatever the maps' names or sources. */
+     it. Plotly keys layout images by their placement alone ([xref, x, sizex,
+     yref, y, sizey] in src/components/images/draw.js; not by source or name),
+     and its keyed d3 data join drops an image whose key another image already
+     holds: a layer placed exactly on the slice would never be drawn. So each
+     image is made wider by a millionth of the slice's width per place in the
+     list (a thousandth of a pixel per layer on a view 1000 px wide): every key
+     differs, and what is drawn does not move. */
   var LAYER_KEY_STEP = 1e-6;
   function mapLayers(image, layers, plane, index) {
     var images = [image];
