@@ -120,6 +120,20 @@ class TraceState(TypedDict, total=False):
     node: typing.Any
 
 
+class OverlayLayer(TypedDict):
+    """One map layer of the ``overlay`` store (:func:`snt_web.web.panels.maps.shown_layers`)."""
+
+    __pydantic_config__ = ConfigDict(strict=True)  # type: ignore[misc]
+    key: Annotated[str, Field(pattern=r"^.+:\d{1,9}$")]  # "<map name>:<class index>"
+    cmap: str
+    url: NotRequired[str]
+    lo: NotRequired[Annotated[float, Field(allow_inf_nan=False)]]
+    hi: NotRequired[Annotated[float, Field(allow_inf_nan=False)]]
+    opacity: NotRequired[Annotated[float, Field(ge=0, le=1)]]
+    label: NotRequired[str]
+    opaque: NotRequired[bool]
+
+
 class JobsFinished(TypedDict):
     """The ``jobs-finished`` store: finished jobs counted, and the ids still running (the Jobs panel)."""
 
@@ -170,6 +184,7 @@ PAGE_STATE = {
     **{(f"view-{plane}-base", "data"): Optional[dict] for plane in ("xy", "zy", "xz")},
     ("display-channel", "value"): Optional[Annotated[int, Field(strict=True, ge=0, lt=2**31)]],
     ("display-frame", "value"): Optional[Annotated[int, Field(strict=True, ge=0, lt=2**31)]],
+    ("overlay", "data"): Optional[list[OverlayLayer]],
     ("overlay-map", "value"): Optional[Annotated[str, Field(strict=True)]],  # "<map name>:<class index>"
     ("seeds-table", "getRowsRequest"): Optional[RowsRequest],
     ("seeds-table", "cellClicked"): Optional[SeedClicked],

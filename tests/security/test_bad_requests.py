@@ -165,13 +165,15 @@ def test_no_callback_input_a_page_can_send_answers_500(page):
     client, app, values = page
     served = []
     for key, entry in server_callbacks(app).items():
-        if any(str(d["id"]).startswith("{") for d in entry["inputs"] + entry["state"]):
-            continue  # pattern-matching callbacks: their components are made by other callbacks
-        inputs = [f"{d['id']}.{d['property']}" for d in entry["inputs"]]
-        for slot in inputs + [f"{d['id']}.{d['property']}" for d in entry["state"]]:
+        # Components made by callbacks (pattern-matching ids) are not on the page yet: none are sent.
+        inputs = [f"{d['id']}.{d['property']}" for d in entry["inputs"] if not str(d["id"]).startswith("{")]
+        states = [f"{d['id']}.{d['property']}" for d in entry["state"] if not str(d["id"]).startswith("{")]
+        for slot in inputs + states if inputs else ():  # (fired by generated components only: not from here)
             for value in _hostile(values.get(slot)):
                 # An input fires its callback itself; a state goes with the first input.
                 body = callback_post(app, slot if slot in inputs else inputs[0], {**values, slot: value}, output=key)
+                for part in ("inputs", "state"):
+                    body[part] = [[] if str(item["id"]).startswith("{") else item for item in body[part]]
                 response = _post(client, body)
                 served.append(response.status_code)
                 assert response.status_code < 500, (key, slot, value, response.data[:300])
