@@ -202,5 +202,7 @@ def test_conditions_refuse_nonsense():
         Conditions(faint_level=(0.5, 0.2))
     with pytest.raises(ValueError, match="read noise"):
         render_volume(Conditions(shape_zyx=SMALL, snr=1000.0), seed=0)
+    with pytest.raises(ValueError, match="background"):  # 8-bit at 25 grey levels: the noise would be clipped
+        render_volume(Conditions(shape_zyx=SMALL, snr=2.5), seed=0)
     with pytest.raises(ValueError, match="kind"):
         make_volume("blurry", 0)
