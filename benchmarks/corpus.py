@@ -138,7 +138,7 @@ def real_cases(data: Path = DATA) -> list[Case]:
 
 
 def node_score(tree: Tree, case: Case) -> dict:
-    """Node precision, recall and F1 at :data:`TOLERANCE_VOXELS` after resampling (:func:`snt_web.autotrace.node_f1`)."""
+    """Node precision, recall and F1 at :data:`TOLERANCE_VOXELS`, resampled (:func:`snt_web.autotrace.node_f1`)."""
     return node_f1(tree, case.truth, case.spacing_xyz, TOLERANCE_VOXELS)
 
 
