@@ -78,13 +78,13 @@ def cmd_convert(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    from .synth.demo_files import write_demo
+    from .synth.demo_files import write_volume
 
     try:
-        image_path, truth_path = write_demo(args.outdir, seed=args.seed, shape_zyx=args.shape)
+        files = write_volume(args.outdir, kind=args.kind, seed=args.seed, shape_zyx=args.shape)
     except ValueError as err:  # a shape too small to hold a neuron
-        raise CLIError(f"--shape {','.join(map(str, args.shape))}: {err}") from None
-    print(json.dumps({"image": str(image_path), "truth": str(truth_path)}))
+        raise CLIError(f"--shape {','.join(map(str, args.shape or ()))}: {err}") from None
+    print(json.dumps({name: str(path) for name, path in files.items()}))
     return 0
 
 
@@ -940,10 +940,14 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("output")
     conv.set_defaults(func=cmd_convert)
 
-    demo = sub.add_parser("demo-data", help="render the synthetic demo neuron: image.tif + truth.swc")
+    from .synth.kinds import KINDS
+
+    demo = sub.add_parser("demo-data", help="render a synthetic stack: image.tif + truth.swc + seeds.csv")
     demo.add_argument("outdir")
+    demo.add_argument("--kind", choices=tuple(KINDS), default="demo",
+                      help="kind of data (default demo, the served demo's neuron); see snt_web.synth.kinds")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--shape", type=_shape, default=(48, 256, 256), help="Z,Y,X (default 48,256,256)")
+    demo.add_argument("--shape", type=_shape, help="Z,Y,X (default the kind's: 48,256,256, anisotropic adapts Z)")
     demo.set_defaults(func=cmd_demo_data)
 
     trace = sub.add_parser("trace", help="trace the least-cost path between two points (A*, SNT's costs)")
