@@ -18,7 +18,8 @@ import numpy as np
 
 from .io.errors import SNTWebIOError
 from .io.reconstruction import convert, read_reconstruction, write_reconstruction
-from .io.tiff import read_image
+from .io.tiff import read_image, read_image_info
+from .limits import LimitConfigError
 from .jobs import BACKENDS, configured_backend, run_workers, start_workers, stop_workers
 from .jobs.worker import LOG_FORMAT
 
@@ -65,7 +66,7 @@ def _existing_file(path: str) -> Path:
 def cmd_info(args) -> int:
     path = _existing_file(args.file)
     if path.name.lower().endswith(IMAGE_SUFFIXES):
-        info = read_image(path).info()
+        info = read_image_info(path)
     else:
         info = read_reconstruction(path).summary()
     print(json.dumps(info, indent=2, ensure_ascii=False))
@@ -975,7 +976,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SNTWebIOError, CLIError) as err:
+    except (SNTWebIOError, CLIError, LimitConfigError) as err:
         print(f"snt-web: {err}", file=sys.stderr)
         return 2
     except OSError as err:
