@@ -29,6 +29,7 @@ from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreErro
 from ..store import commands, maps
 from ..store.curation import add_warnings, list_warnings, set_decision
 from ..store.seeds import SeedConflictError, add_seeds, load_seeds
+from ..store.text import check_text
 from .auth import current_user, project_role
 from .bodies import read_body, upload_route
 
@@ -232,6 +233,7 @@ def patch_path(project_id: str, path_id: int):
     unknown = set(body) - {"base_version", "name", "swc_type", "tag"}
     if unknown:
         raise APIError(400, f"unknown fields: {', '.join(sorted(unknown))}; use name, swc_type or tag")
+    check_text({k: body[k] for k in ("name", "tag") if k in body}, "body")  # early; the command layer checks too
     edits = []
     if "name" in body:
         if not isinstance(body["name"], str):
