@@ -64,6 +64,8 @@ def callback_post(app, trigger: str, values: dict) -> dict:
                      if {"id": component, "property": prop} in v["inputs"])
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
                for o in key.strip(".").split("...")]
+    if not key.startswith(".."):  # a single output is sent as itself, not as a list of one
+        outputs = outputs[0]
 
     def filled(items):
         return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
