@@ -98,7 +98,7 @@ def trace_max_voxels() -> int:
     The search's memory grows with what it explores (about 19 bytes a voxel
     in its pages, plus its queues), so this bounds memory as well as time.
     """
-    return _positive("SNT_WEB_TRACE_MAX_VOXELS", 8_000_000)
+    return _positive("SNT_WEB_TRACE_MAX_VOXELS", 4_000_000)
 
 
 def trace_max_seconds() -> float:

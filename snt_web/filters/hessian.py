@@ -175,7 +175,7 @@ def eigenvalues_2x2(a, b, d):
     return mean + radius, mean - radius
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hessian_3d(s, inverse, out):
     nz, ny, nx = s.shape
     for z in range(nz):
@@ -186,7 +186,7 @@ def _hessian_3d(s, inverse, out):
                     out[k, z, y, x] = h[k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hessian_2d(s, inverse, out):
     ny, nx = s.shape
     for y in range(ny):
@@ -196,7 +196,7 @@ def _hessian_2d(s, inverse, out):
                 out[k, y, x] = h[k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _eigenvalues_3x3_all(a, b, c, d, e, f, out):
     # np.float64, not float(): numba's float() keeps float32 as float32.
     f64 = np.float64
@@ -206,7 +206,7 @@ def _eigenvalues_3x3_all(a, b, c, d, e, f, out):
         )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _eigenvalues_2x2_all(a, b, d, out):
     f64 = np.float64
     for i in range(a.size):

@@ -152,7 +152,7 @@ def _response_2d(l1, l2, kind, beta, c):
     return math.exp(-rb * rb / (2.0 * beta * beta)) * (1.0 - math.exp(-structure / (2.0 * c * c)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _respond_3d(s, inverse, norm, kind, alpha, beta, c, best):
     nz, ny, nx = s.shape
     for z in range(nz):
@@ -170,7 +170,7 @@ def _respond_3d(s, inverse, norm, kind, alpha, beta, c, best):
                     best[z, y, x] = r
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _respond_2d(s, inverse, norm, kind, alpha, beta, c, best):
     ny, nx = s.shape
     for y in range(ny):

@@ -13,16 +13,24 @@ version-checked, in the history, and undoable (Ctrl+Z) and redoable
 
 The page holds the tracing state in the ``trace`` store (physical x, y, z
 points); the server holds everything else.
+
+A click's search has a budget (:func:`snt_web.limits.trace_max_voxels`,
+:func:`~snt_web.limits.trace_max_seconds`) and a web process runs only
+:func:`~snt_web.limits.trace_concurrency` of them at once, so clicks (which
+need only the view role) can neither hold the server's memory nor all of its
+threads: everybody else's requests keep being answered.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied
+from ...limits import trace_concurrency, trace_max_seconds, trace_max_voxels
 from ...model.picking import nearest_segment, pick_node
 from ...store import StaleVersionError, StoreError
 from ...store.commands import Redo, Undo, apply, edit_tree
@@ -50,6 +58,10 @@ PICK_VOXELS = 6
 #: Up to this size a filtered layer is computed on the first click (about a
 #: second per scale); a bigger image needs the Compute layer job first.
 SYNC_LAYER_VOXELS = 32 * 2**20
+
+#: Searches running in this process; made on first use, with the size the environment gives then.
+_searches: threading.BoundedSemaphore | None = None
+_searches_made = threading.Lock()
 
 _INDEX = {"z": 0, "y": 1, "x": 2}
 _XYZ = {"x": 0, "y": 1, "z": 2}
@@ -242,13 +254,28 @@ def trace_to(s: Session, zyx) -> Outcome:
     if not layer_ready(s.store, s.pid, name, **where) and image.volume(s.channel, s.frame).size > SYNC_LAYER_VOXELS:
         return Outcome(message=f"The {name} layer of this image is not computed yet: press Compute layer (it runs "
                                "as a job, see Jobs), or trace on raw meanwhile.", ok=False)
-    layer = project_layer(s.store, s.pid, name, **where)
-    result = trace_path(layer, s.to_voxel(s.state["anchor"]), zyx, spacing=image.spacing, cost=s.settings["cost"])
+    if not _search_slots().acquire(blocking=False):
+        return Outcome(message="The server is busy with other searches: click again in a moment.", ok=False)
+    try:
+        layer = project_layer(s.store, s.pid, name, **where)
+        result = trace_path(layer, s.to_voxel(s.state["anchor"]), zyx, spacing=image.spacing,
+                            cost=s.settings["cost"], max_visited=trace_max_voxels(),
+                            max_seconds=trace_max_seconds())
+    finally:
+        _search_slots().release()
     points = np.round(voxels_to_points(result.path_zyx, image.spacing), 4)
     length = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
     return Outcome(trace=dict(s.state, candidate=points.tolist()),
                    message=f"Candidate: {len(points)} nodes, {length:.1f} {s.meta['units']}, found in "
                            f"{1000 * result.search_s:.0f} ms on {s.settings['layer']}. Keep (Y) or junk (N).")
+
+
+def _search_slots() -> threading.BoundedSemaphore:
+    global _searches
+    with _searches_made:
+        if _searches is None:
+            _searches = threading.BoundedSemaphore(trace_concurrency())
+        return _searches
 
 
 def keep(s: Session) -> Outcome:
