@@ -21,6 +21,7 @@ from .io.reconstruction import convert, read_reconstruction, write_reconstructio
 from .io.tiff import read_image, read_image_info
 from .limits import LimitConfigError
 from .jobs import BACKENDS, configured_backend, run_workers, start_workers, stop_workers
+from .jobs.worker import supervise_in_background
 from .jobs.worker import LOG_FORMAT
 
 DEFAULT_DATA_DIR = "~/.snt-web"
@@ -110,10 +111,13 @@ def cmd_serve(args) -> int:
     project_id = open_startup_project(store, args.image)
     app = create_app(store, project_id, auth=AuthConfig(mode=mode, secure_cookies=args.secure_cookies))
     workers, jobs = _start_job_workers(args, store)
+    # A worker that dies (killed, out of memory) is replaced: the server keeps --workers of them.
+    supervisor = supervise_in_background(workers, store.data_dir, store.database_url)
     print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir}; {jobs})", flush=True)
     try:
         app.run(host=args.host, port=args.port, debug=False)
     finally:
+        supervisor.set()
         stop_workers(workers)
     return 0
 

@@ -21,9 +21,13 @@ import math
 import numba
 import numpy as np
 
+from ..checkpoints import slabs
 from .gaussian import as_spacing, gaussian
 
 __all__ = ["hessian_matrix", "hessian_eigenvalues"]
+
+#: Operations per voxel of a Hessian (for :func:`snt_web.checkpoints.slabs`).
+HESSIAN_WORK = 32
 
 
 def hessian_matrix(image, scale: float, spacing=None) -> list[np.ndarray]:
@@ -60,7 +64,8 @@ def hessian_matrix(image, scale: float, spacing=None) -> list[np.ndarray]:
     inverse = 1.0 / np.asarray(spacing)
     out = np.empty((3 * image.ndim - 3,) + image.shape, dtype=np.float32)
     if image.ndim == 3:
-        _hessian_3d(smoothed, inverse, out)
+        for z0, z1 in slabs(image.shape[0], image.shape[1] * image.shape[2] * HESSIAN_WORK):
+            _hessian_3d(smoothed, inverse, out, z0, z1)
     else:
         _hessian_2d(smoothed, inverse, out)
     return list(out)
@@ -176,9 +181,9 @@ def eigenvalues_2x2(a, b, d):
 
 
 @numba.njit(cache=True, nogil=True)
-def _hessian_3d(s, inverse, out):
+def _hessian_3d(s, inverse, out, z0, z1):
     nz, ny, nx = s.shape
-    for z in range(nz):
+    for z in range(z0, z1):
         for y in range(ny):
             for x in range(nx):
                 h = hessian_at_3d(s, z, y, x, inverse[0], inverse[1], inverse[2])

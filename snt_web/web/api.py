@@ -24,6 +24,8 @@ from ..io.errors import ImageTooLargeError, SNTWebIOError
 from ..io.reconstruction import read_reconstruction_bytes, reconstruction_bytes
 from ..io.tiff import read_image_bytes
 from ..jobs import JobNotFoundError, UnknownTaskError
+from ..jobs.params import image_facts
+from ..jobs.records import QueueFullError
 from ..seeds import read_seeds_csv, seeds_csv_text
 from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreError
 from ..store import commands, maps
@@ -87,6 +89,11 @@ def _bad_request(err: Exception):
 @blueprint.errorhandler(RequestEntityTooLarge)
 def _too_large(err):
     return jsonify(error=f"the request body is larger than this route's limit of {g.snt_body_limit} bytes"), 413
+
+
+@blueprint.errorhandler(QueueFullError)
+def _queue_full(err: QueueFullError):
+    return jsonify(error=str(err)), 429
 
 
 @blueprint.errorhandler(ImageTooLargeError)
@@ -356,7 +363,7 @@ def post_job(project_id: str):
     if not isinstance(kind, str) or not isinstance(params, dict):
         raise APIError(400, "a job is {\"kind\": name, \"params\": {...}}")
     try:
-        job = _queue().submit(kind, project_id, current_user(), params)
+        job = _queue().submit(kind, project_id, current_user(), params, image=image_facts(_store().image(project_id)))
     except (UnknownTaskError, TypeError) as err:
         raise APIError(400, str(err)) from None
     return job.to_dict(), 202
