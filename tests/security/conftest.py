@@ -54,14 +54,15 @@ class As:
         return lambda url, **kw: call("/api/v1" + url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
 
-def callback_post(app, trigger: str, values: dict) -> dict:
+def callback_post(app, trigger: str, values: dict, output: str = "") -> dict:
     """The body Dash's renderer posts when ``trigger`` (``"id.property"``) fires one of ``app``'s callbacks.
 
-    ``values`` gives inputs and states by ``"id.property"``; the others are None.
+    ``values`` gives inputs and states by ``"id.property"``; the others are None. Where several
+    callbacks take ``trigger``, ``output`` (``"id.property"``) says which.
     """
     component, prop = trigger.split(".")
     key, spec = next((k, v) for k, v in app.callback_map.items()
-                     if {"id": component, "property": prop} in v["inputs"])
+                     if {"id": component, "property": prop} in v["inputs"] and output in k)
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
                for o in key.strip(".").split("...")]
     if not key.startswith(".."):  # a single output is sent as itself, not as a list of one
