@@ -19,7 +19,7 @@ import numpy as np
 from .io.errors import SNTWebIOError
 from .io.reconstruction import convert, read_reconstruction, write_reconstruction
 from .io.tiff import read_image, read_image_info
-from .limits import LimitConfigError
+from .limits import SERVE_OPTIONS, LimitConfigError, current_limits
 from .jobs import BACKENDS, configured_backend, run_workers, start_workers, stop_workers
 from .jobs.worker import supervise_in_background
 from .jobs.worker import LOG_FORMAT
@@ -52,6 +52,21 @@ def _at_least(minimum: int):
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_number(kind):
+    """An argparse type: a positive ``kind`` (int or float)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
         return value
 
     return parse
@@ -96,10 +111,20 @@ def _store(args):
     return ProjectStore(Path(args.data_dir).expanduser(), os.environ.get("SNT_WEB_DATABASE_URL") or None)
 
 
+def _set_limits(args) -> None:
+    """Limits given as options become the environment of the server and of the workers it starts."""
+    for option, (variable, _, _, _) in SERVE_OPTIONS.items():
+        value = getattr(args, option.lstrip("-").replace("-", "_"))
+        if value is not None:
+            os.environ[variable] = str(value)
+
+
 def cmd_serve(args) -> int:
     from .store import Accounts, open_startup_project
     from .web.app import create_app
     from .web.auth import AuthConfig, AuthConfigError, auth_mode_for
+
+    _set_limits(args)
 
     if args.image is not None:
         _existing_file(args.image)
@@ -141,6 +166,7 @@ def _jobs_backend(name: str | None = None) -> str:
 
 def cmd_worker(args) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    current_limits()  # a limit set to nonsense stops the worker now, in one line
     store = _store(args)
     backend = _jobs_backend(args.backend)
     print(f"SNT Web worker: {backend} backend, {args.concurrency} at a time; data in {store.data_dir}", flush=True)
@@ -923,6 +949,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_at_least(0), default=1,
                        help="job worker processes to start beside the app (default 1; 0: none, run "
                             "snt-web worker instead); the celery backend starts none")
+    for option, (variable, kind, what, _) in SERVE_OPTIONS.items():
+        serve.add_argument(option, type=_positive_number(kind), metavar="N", help=f"{what} (sets ${variable})")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run jobs (filtering, export) in the foreground")

@@ -118,3 +118,30 @@ def trace_concurrency() -> int:
 def max_queued_jobs() -> int:
     """Jobs one user may have waiting in the queue at once: ``SNT_WEB_MAX_QUEUED_JOBS``."""
     return _positive("SNT_WEB_MAX_QUEUED_JOBS", 20)
+
+
+def current_limits() -> dict[str, float]:
+    """Every limit as the environment sets it now, by variable; a server calls it at start to fail early.
+
+    Raises
+    ------
+    LimitConfigError
+        A variable that is not a positive number.
+    """
+    return {variable: read() for variable, _, _, read in SERVE_OPTIONS.values()}
+
+
+#: ``snt-web serve`` options that set these limits for the server and its workers:
+#: option -> (environment variable, type, help, the function that reads it).
+SERVE_OPTIONS = {
+    "--max-voxels": ("SNT_WEB_MAX_VOXELS", int, "voxels of an image decoded into memory", max_voxels),
+    "--max-upload-bytes": ("SNT_WEB_MAX_UPLOAD_BYTES", int, "largest uploaded file", max_upload_bytes),
+    "--max-json-bytes": ("SNT_WEB_MAX_JSON_BYTES", int, "largest JSON body", max_json_bytes),
+    "--max-text": ("SNT_WEB_MAX_TEXT", int, "characters of a name, tag or message", max_text),
+    "--trace-max-voxels": ("SNT_WEB_TRACE_MAX_VOXELS", int, "voxels one trace click may explore", trace_max_voxels),
+    "--trace-max-seconds": ("SNT_WEB_TRACE_MAX_SECONDS", float, "seconds one trace click may take",
+                            trace_max_seconds),
+    "--trace-concurrency": ("SNT_WEB_TRACE_CONCURRENCY", int, "trace searches at once per web process",
+                            trace_concurrency),
+    "--max-queued-jobs": ("SNT_WEB_MAX_QUEUED_JOBS", int, "jobs one user may have waiting", max_queued_jobs),
+}

@@ -26,7 +26,7 @@ import numpy as np
 import tifffile
 from defusedxml import ElementTree
 
-from ..limits import max_image_bytes, max_voxels
+from ..limits import LimitConfigError, max_image_bytes, max_voxels
 from .atomic import atomic_write
 from .errors import ImageTooLargeError, UnsupportedImageError
 from .image import Image
@@ -197,7 +197,7 @@ def _read(source, label, name: str, *, mmap: bool, size: int, pixels: bool = Tru
     try:
         with tifffile.TiffFile(source) as tif:
             return _from_tiff(tif, label, name, mmap=mmap, size=size, pixels=pixels)
-    except UnsupportedImageError:
+    except (UnsupportedImageError, LimitConfigError):  # the file's problem, or the server's: said as it is
         raise
     except OSError as exc:
         raise UnsupportedImageError(label, f"cannot be read: {exc.strerror or exc}") from exc

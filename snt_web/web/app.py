@@ -22,7 +22,7 @@ import dash
 from dash import dcc, html
 
 from ..jobs import JobQueue, open_queue
-from ..limits import max_upload_bytes
+from ..limits import current_limits, max_upload_bytes
 from ..store import ProjectStore
 from ..tracing import warm_up
 from . import api, routes, sync
@@ -65,6 +65,7 @@ def create_app(
         directory (backend from ``$SNT_WEB_JOBS``). The app only submits and
         reads jobs: workers run them (``snt-web serve`` starts one).
     """
+    current_limits()  # a limit set to nonsense stops the server now, in one sentence, not a request later
     upload_limit_bytes = upload_limit_bytes or max_upload_bytes()
     app = dash.Dash(
         __name__,

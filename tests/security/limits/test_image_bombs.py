@@ -9,6 +9,8 @@ process's memory grows by less than 50 MB at its peak.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -37,6 +39,7 @@ def _refused_quickly_and_lightly(call):
     watch = MemoryWatch()
     with watch.watching(), timed() as clock:
         result = call()
+    print(f"\n{clock.seconds * 1000:.1f} ms, peak growth {watch.growth / MB:.1f} MB", end="")
     assert clock.seconds < MAX_SECONDS, f"took {clock.seconds:.2f} s"
     assert watch.growth < MAX_GROWTH, f"grew {watch.growth / MB:.0f} MB"
     return result
@@ -126,3 +129,23 @@ def test_uncompressed_images_stay_memory_mapped_whatever_the_limit(monkeypatch, 
     image = read_image(path)  # nothing is decoded: the file is mapped and read as it is used
     assert isinstance(image.data.base, np.memmap) or isinstance(image.data, np.memmap)
     assert int(image.data[0, 0, 3, 63, 63]) == 4 * 64 * 64 - 1
+
+
+def test_serve_options_and_bad_values_of_the_limits(monkeypatch, tmp_path, capsys):
+    from snt_web.cli import _set_limits, build_parser
+    from snt_web.limits import SERVE_OPTIONS
+
+    for variable, *_ in SERVE_OPTIONS.values():
+        monkeypatch.setenv(variable, "1")  # restored after the test, whatever the options set
+        monkeypatch.delenv(variable)
+    _set_limits(build_parser().parse_args(["serve", "--max-voxels", "1000", "--trace-max-seconds", "0.5"]))
+    assert max_voxels() == 1000 and os.environ["SNT_WEB_TRACE_MAX_SECONDS"] == "0.5"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--max-voxels", "-5"])
+    # A bad value in the environment: one line, exit 2, naming the variable.
+    monkeypatch.setenv("SNT_WEB_MAX_VOXELS", "lots")
+    path = tmp_path / "small.tif"
+    path.write_bytes(declared_tiff(10, 10))
+    capsys.readouterr()
+    assert main(["info", str(path)]) == 2
+    assert capsys.readouterr().err == "snt-web: SNT_WEB_MAX_VOXELS='lots': expected a positive number\n"

@@ -37,6 +37,7 @@ def _cheap(call):
     watch = MemoryWatch()
     with watch.watching(), timed() as clock:
         response = call()
+    print(f"\n{clock.seconds * 1000:.1f} ms, peak growth {watch.growth / MB:.1f} MB", end="")
     assert clock.seconds < MAX_SECONDS, f"took {clock.seconds:.2f} s"
     assert watch.growth < MAX_GROWTH, f"grew {watch.growth / MB:.0f} MB"
     return response
