@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.roles import allows
 from ..limits import max_json_bytes, max_upload_bytes
-from .auth import current_user, project_role
+from .auth import project_role
 
 #: Base64 in JSON inflates an upload by 4/3; leave room for the rest of the callback's request.
 _BASE64_ENVELOPE = 1.4

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from snt_web.io.reconstruction import read_reconstruction
-from snt_web.store import Accounts, ProjectStore
+from snt_web.store import Accounts
 from snt_web.web.app import create_app
 from snt_web.web.auth import AuthConfig
 
+# The web tests' store (the small demo project, no accounts) and their API client per user.
+from web.conftest import store  # noqa: F401 - a fixture
+from web.test_api import As  # noqa: F401 - for the tests here
+
 ROLES = ("viewer", "reviewer", "annotator", "owner")
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def store(tmp_path, demo_files):
-    image_path, truth_path = demo_files
-    store = ProjectStore(tmp_path / "data")
-    store.create("Demo", project_id="demo", image_path=image_path, tree=read_reconstruction(truth_path))
-    return store
 
 
 @pytest.fixture
@@ -41,17 +36,6 @@ def login_app(store, tokens):
 @pytest.fixture
 def single_user_app(store):
     return create_app(store, "demo", upload_limit_bytes=4 * 2**20)
-
-
-class As:
-    """API requests as one user (Bearer token), paths relative to /api/v1."""
-
-    def __init__(self, client, token):
-        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
-
-    def __getattr__(self, method):
-        call = getattr(self.client, method)
-        return lambda url, **kw: call("/api/v1" + url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
 
 def callback_post(app, trigger: str, values: dict, output: str = "") -> dict:

@@ -121,3 +121,14 @@ def timed():
         yield clock
     finally:
         clock.seconds = time.perf_counter() - began
+
+
+def cheaply(call, *, seconds: float, growth: int):
+    """``call()``, asserting it took under ``seconds`` and the process grew under ``growth`` bytes at its peak."""
+    watch = MemoryWatch()
+    with watch.watching(), timed() as clock:
+        result = call()
+    print(f"\n{clock.seconds * 1000:.1f} ms, peak growth {watch.growth / MB:.1f} MB", end="")
+    assert clock.seconds < seconds, f"took {clock.seconds:.2f} s"
+    assert watch.growth < growth, f"grew {watch.growth / MB:.0f} MB"
+    return result

@@ -18,7 +18,7 @@ from snt_web.web.app import create_app
 from snt_web.web.auth import AuthConfig
 
 from .conftest import As, answer, callback_post
-from .hostile import MB, MemoryWatch, data_url, declared_tiff, timed
+from .hostile import MB, cheaply, data_url, declared_tiff
 
 #: A refusal reads nothing: well under a parse, and no memory to speak of.
 MAX_SECONDS = 0.5
@@ -34,13 +34,7 @@ def traces_bomb() -> bytes:
 
 
 def _cheap(call):
-    watch = MemoryWatch()
-    with watch.watching(), timed() as clock:
-        response = call()
-    print(f"\n{clock.seconds * 1000:.1f} ms, peak growth {watch.growth / MB:.1f} MB", end="")
-    assert clock.seconds < MAX_SECONDS, f"took {clock.seconds:.2f} s"
-    assert watch.growth < MAX_GROWTH, f"grew {watch.growth / MB:.0f} MB"
-    return response
+    return cheaply(call, seconds=MAX_SECONDS, growth=MAX_GROWTH)
 
 
 def test_a_viewer_is_refused_before_the_body_is_read(login_app, store, tokens, traces_bomb):
