@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from dash import Input, Output, State, ctx, dcc, html, no_update
+from flask import current_app
 
 from ...auth.roles import PermissionDenied
 from ...limits import trace_concurrency, trace_max_seconds, trace_max_voxels
@@ -55,13 +56,12 @@ IDLE = {"anchor": None, "path": None, "fork": None, "candidate": None, "node": N
 #: A click picks a node this many voxels away in the view's plane, at most.
 PICK_VOXELS = 6
 
+#: Where the app keeps its semaphore of running searches (``app.server.config``).
+SEARCH_SLOTS = "SNT_WEB_TRACE_SLOTS"
+
 #: Up to this size a filtered layer is computed on the first click (about a
 #: second per scale); a bigger image needs the Compute layer job first.
 SYNC_LAYER_VOXELS = 32 * 2**20
-
-#: Searches running in this process; made on first use, with the size the environment gives then.
-_searches: threading.BoundedSemaphore | None = None
-_searches_made = threading.Lock()
 
 _INDEX = {"z": 0, "y": 1, "x": 2}
 _XYZ = {"x": 0, "y": 1, "z": 2}
@@ -254,7 +254,8 @@ def trace_to(s: Session, zyx) -> Outcome:
     if not layer_ready(s.store, s.pid, name, **where) and image.volume(s.channel, s.frame).size > SYNC_LAYER_VOXELS:
         return Outcome(message=f"The {name} layer of this image is not computed yet: press Compute layer (it runs "
                                "as a job, see Jobs), or trace on raw meanwhile.", ok=False)
-    if not _search_slots().acquire(blocking=False):
+    slots = current_app.config[SEARCH_SLOTS]
+    if not slots.acquire(blocking=False):
         return Outcome(message="The server is busy with other searches: click again in a moment.", ok=False)
     try:
         layer = project_layer(s.store, s.pid, name, **where)
@@ -262,20 +263,12 @@ def trace_to(s: Session, zyx) -> Outcome:
                             cost=s.settings["cost"], max_visited=trace_max_voxels(),
                             max_seconds=trace_max_seconds())
     finally:
-        _search_slots().release()
+        slots.release()
     points = np.round(voxels_to_points(result.path_zyx, image.spacing), 4)
     length = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
     return Outcome(trace=dict(s.state, candidate=points.tolist()),
                    message=f"Candidate: {len(points)} nodes, {length:.1f} {s.meta['units']}, found in "
                            f"{1000 * result.search_s:.0f} ms on {s.settings['layer']}. Keep (Y) or junk (N).")
-
-
-def _search_slots() -> threading.BoundedSemaphore:
-    global _searches
-    with _searches_made:
-        if _searches is None:
-            _searches = threading.BoundedSemaphore(trace_concurrency())
-        return _searches
 
 
 def keep(s: Session) -> Outcome:
@@ -372,6 +365,8 @@ EDIT_TOOLS = {"select": tool_select, "move": tool_move, "insert": tool_insert, "
 
 
 def register(app) -> None:
+    # The searches this process runs at once (each app is one process's).
+    app.server.config[SEARCH_SLOTS] = threading.BoundedSemaphore(trace_concurrency())
     buttons = {
         "trace-keep": keep,
         "trace-junk": junk,

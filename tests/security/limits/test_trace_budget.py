@@ -129,6 +129,34 @@ def test_a_demo_visitors_far_click_ends_with_a_clear_message(noise_project, monk
     assert answer(far, "trace") is None or answer(far, "trace").get("candidate") is None
 
 
+def test_clicks_beyond_the_concurrency_are_told_to_wait(noise_project, monkeypatch):
+    store, project_id, meta = noise_project
+    monkeypatch.setenv("SNT_WEB_TRACE_CONCURRENCY", "1")
+    monkeypatch.setenv("SNT_WEB_TRACE_MAX_SECONDS", "1.5")
+    app = create_app(store, project_id)
+    far = {}
+
+    def far_click():
+        client = app.server.test_client()
+        far["answer"] = answer(client.post("/_dash-update-component",
+                                           json=_trace_click(app, meta, [0, 0, 0], [383, 383, 15])), "trace-message")
+
+    searcher = threading.Thread(target=far_click)
+    searcher.start()
+    time.sleep(0.5)
+    began = time.perf_counter()
+    second = app.server.test_client().post("/_dash-update-component",
+                                           json=_trace_click(app, meta, [0, 0, 0], [4, 4, 0]))
+    waited = time.perf_counter() - began
+    searcher.join()
+    assert "busy with other searches" in answer(second, "trace-message") and waited < 0.5
+    assert TOO_FAR in far["answer"]
+    # Once the search has ended, the next click is served.
+    again = app.server.test_client().post("/_dash-update-component",
+                                          json=_trace_click(app, meta, [0, 0, 0], [4, 4, 0]))
+    assert answer(again, "trace-message").startswith("Candidate:")
+
+
 def _latencies(base, project_id, go_on, out: list) -> list:
     """Seconds each slice request took, :data:`OTHER_USERS` users asking one after another while ``go_on()``."""
     def user(k):
