@@ -18,8 +18,10 @@ import numpy as np
 
 from .io.errors import SNTWebIOError
 from .io.reconstruction import convert, read_reconstruction, write_reconstruction
-from .io.tiff import read_image
+from .io.tiff import read_image, read_image_info
+from .limits import SERVE_OPTIONS, LimitConfigError, current_limits
 from .jobs import BACKENDS, configured_backend, run_workers, start_workers, stop_workers
+from .jobs.worker import supervise_in_background
 from .jobs.worker import LOG_FORMAT
 
 DEFAULT_DATA_DIR = "~/.snt-web"
@@ -55,6 +57,21 @@ def _at_least(minimum: int):
     return parse
 
 
+def _positive_number(kind):
+    """An argparse type: a positive ``kind`` (int or float)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return value
+
+    return parse
+
+
 def _existing_file(path: str) -> Path:
     p = Path(path)
     if not p.is_file():
@@ -65,7 +82,7 @@ def _existing_file(path: str) -> Path:
 def cmd_info(args) -> int:
     path = _existing_file(args.file)
     if path.name.lower().endswith(IMAGE_SUFFIXES):
-        info = read_image(path).info()
+        info = read_image_info(path)
     else:
         info = read_reconstruction(path).summary()
     print(json.dumps(info, indent=2, ensure_ascii=False))
@@ -94,10 +111,20 @@ def _store(args):
     return ProjectStore(Path(args.data_dir).expanduser(), os.environ.get("SNT_WEB_DATABASE_URL") or None)
 
 
+def _set_limits(args) -> None:
+    """Limits given as options become the environment of the server and of the workers it starts."""
+    for option, (variable, _, _, _) in SERVE_OPTIONS.items():
+        value = getattr(args, option.lstrip("-").replace("-", "_"))
+        if value is not None:
+            os.environ[variable] = str(value)
+
+
 def cmd_serve(args) -> int:
     from .store import Accounts, open_startup_project
     from .web.app import create_app
     from .web.auth import AuthConfig, AuthConfigError, auth_mode_for
+
+    _set_limits(args)
 
     if args.image is not None:
         _existing_file(args.image)
@@ -109,10 +136,13 @@ def cmd_serve(args) -> int:
     project_id = open_startup_project(store, args.image)
     app = create_app(store, project_id, auth=AuthConfig(mode=mode, secure_cookies=args.secure_cookies))
     workers, jobs = _start_job_workers(args, store)
+    # A worker that dies (killed, out of memory) is replaced: the server keeps --workers of them.
+    supervisor = supervise_in_background(workers, store.data_dir, store.database_url)
     print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir}; {jobs})", flush=True)
     try:
         app.run(host=args.host, port=args.port, debug=False)
     finally:
+        supervisor.set()
         stop_workers(workers)
     return 0
 
@@ -136,6 +166,7 @@ def _jobs_backend(name: str | None = None) -> str:
 
 def cmd_worker(args) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    current_limits()  # a limit set to nonsense stops the worker now, in one line
     store = _store(args)
     backend = _jobs_backend(args.backend)
     print(f"SNT Web worker: {backend} backend, {args.concurrency} at a time; data in {store.data_dir}", flush=True)
@@ -918,6 +949,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_at_least(0), default=1,
                        help="job worker processes to start beside the app (default 1; 0: none, run "
                             "snt-web worker instead); the celery backend starts none")
+    for option, (variable, kind, what, _) in SERVE_OPTIONS.items():
+        serve.add_argument(option, type=_positive_number(kind), metavar="N", help=f"{what} (sets ${variable})")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run jobs (filtering, export) in the foreground")
@@ -979,7 +1012,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SNTWebIOError, CLIError) as err:
+    except (SNTWebIOError, CLIError, LimitConfigError) as err:
         print(f"snt-web: {err}", file=sys.stderr)
         return 2
     except OSError as err:
