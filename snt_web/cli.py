@@ -19,8 +19,10 @@ import numpy as np
 
 from .io.errors import SNTWebIOError
 from .io.reconstruction import convert, read_reconstruction, write_reconstruction
-from .io.tiff import read_image
+from .io.tiff import read_image, read_image_info
+from .limits import SERVE_OPTIONS, LimitConfigError, current_limits
 from .jobs import BACKENDS, configured_backend, run_workers, start_workers, stop_workers
+from .jobs.worker import supervise_in_background
 from .jobs.worker import LOG_FORMAT
 
 DEFAULT_DATA_DIR = "~/.snt-web"
@@ -56,6 +58,21 @@ def _at_least(minimum: int):
     return parse
 
 
+def _positive_number(kind):
+    """An argparse type: a positive ``kind`` (int or float)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return value
+
+    return parse
+
+
 def _existing_file(path: str) -> Path:
     p = Path(path)
     if not p.is_file():
@@ -66,7 +83,7 @@ def _existing_file(path: str) -> Path:
 def cmd_info(args) -> int:
     path = _existing_file(args.file)
     if path.name.lower().endswith(IMAGE_SUFFIXES):
-        info = read_image(path).info()
+        info = read_image_info(path)
     else:
         warnings = []  # what the reader worked around (a parent id naming no node), line by line
         info = read_reconstruction(path, warnings=warnings).summary()
@@ -82,13 +99,13 @@ def cmd_convert(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    from .synth.demo_files import write_demo
+    from .synth.demo_files import write_volume
 
     try:
-        image_path, truth_path = write_demo(args.outdir, seed=args.seed, shape_zyx=args.shape)
+        files = write_volume(args.outdir, kind=args.kind, seed=args.seed, shape_zyx=args.shape)
     except ValueError as err:  # a shape too small to hold a neuron
-        raise CLIError(f"--shape {','.join(map(str, args.shape))}: {err}") from None
-    print(json.dumps({"image": str(image_path), "truth": str(truth_path)}))
+        raise CLIError(f"--shape {','.join(map(str, args.shape or ()))}: {err}") from None
+    print(json.dumps({name: str(path) for name, path in files.items()}))
     return 0
 
 
@@ -98,11 +115,21 @@ def _store(args):
     return ProjectStore(Path(args.data_dir).expanduser(), os.environ.get("SNT_WEB_DATABASE_URL") or None)
 
 
+def _set_limits(args) -> None:
+    """Limits given as options become the environment of the server and of the workers it starts."""
+    for option, (variable, _, _, _) in SERVE_OPTIONS.items():
+        value = getattr(args, option.lstrip("-").replace("-", "_"))
+        if value is not None:
+            os.environ[variable] = str(value)
+
+
 def cmd_serve(args) -> int:
     from .store import Accounts, open_startup_project
     from .web.app import create_app
     from .web.auth import AuthConfig, auth_mode_for
     from .web.proxies import TrustedProxies
+
+    _set_limits(args)
 
     if args.image is not None:
         _existing_file(args.image)
@@ -116,10 +143,13 @@ def cmd_serve(args) -> int:
     auth = AuthConfig(mode=mode, secure_cookies=args.secure_cookies, trusted_proxies=proxies)
     app = create_app(store, project_id, auth=auth)
     workers, jobs = _start_job_workers(args, store)
+    # A worker that dies (killed, out of memory) is replaced: the server keeps --workers of them.
+    supervisor = supervise_in_background(workers, store.data_dir, store.database_url)
     print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir}; {jobs})", flush=True)
     try:
         app.run(host=args.host, port=args.port, debug=False)
     finally:
+        supervisor.set()
         stop_workers(workers)
     return 0
 
@@ -143,6 +173,7 @@ def _jobs_backend(name: str | None = None) -> str:
 
 def cmd_worker(args) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    current_limits()  # a limit set to nonsense stops the worker now, in one line
     store = _store(args)
     backend = _jobs_backend(args.backend)
     print(f"SNT Web worker: {backend} backend, {args.concurrency} at a time; data in {store.data_dir}", flush=True)
@@ -971,6 +1002,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_at_least(0), default=1,
                        help="job worker processes to start beside the app (default 1; 0: none, run "
                             "snt-web worker instead); the celery backend starts none")
+    for option, (variable, kind, what, _) in SERVE_OPTIONS.items():
+        serve.add_argument(option, type=_positive_number(kind), metavar="N", help=f"{what} (sets ${variable})")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run jobs (filtering, export) in the foreground")
@@ -993,10 +1026,14 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("output")
     conv.set_defaults(func=cmd_convert)
 
-    demo = sub.add_parser("demo-data", help="render the synthetic demo neuron: image.tif + truth.swc")
+    from .synth.kinds import KINDS
+
+    demo = sub.add_parser("demo-data", help="render a synthetic stack: image.tif + truth.swc + seeds.csv")
     demo.add_argument("outdir")
+    demo.add_argument("--kind", choices=tuple(KINDS), default="demo",
+                      help="kind of data (default demo, the served demo's neuron); see snt_web.synth.kinds")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--shape", type=_shape, default=(48, 256, 256), help="Z,Y,X (default 48,256,256)")
+    demo.add_argument("--shape", type=_shape, help="Z,Y,X (default the kind's: 48,256,256, anisotropic adapts Z)")
     demo.set_defaults(func=cmd_demo_data)
 
     trace = sub.add_parser("trace", help="trace the least-cost path between two points (A*, SNT's costs)")
@@ -1032,7 +1069,7 @@ def main(argv=None) -> int:
     logging.getLogger("tifffile").addHandler(logging.NullHandler())
     try:
         return args.func(args)
-    except (SNTWebIOError, CLIError) as err:
+    except (SNTWebIOError, CLIError, LimitConfigError) as err:
         print(f"snt-web: {err}", file=sys.stderr)
         return 2
     except MemoryError as err:

@@ -9,6 +9,7 @@ from ..model.graft import path_records
 from ..store.commands import edit_tree
 from ..store.layers import MAP_PREFIX, project_layer
 from ..store.records import StoreError
+from .params import boolean, channel, choice, frame, number, number_list, optional, scales, text
 from .tasks import task
 
 
@@ -23,7 +24,9 @@ def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
     return table[:, :3], table[:, 3]
 
 
-@task("autotrace")
+@task("autotrace", seeds=optional(number_list((3, 4))), role=choice(*ROLES), layer=text(200),
+      score_map=optional(text(200)), multi_cell=boolean(), channel=channel(), frame=frame(),
+      connectivity=choice(6, 18, 26), centre=boolean(), gap_penalty=optional(number(0, 1000)), scales=scales())
 def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "tubeness",
                    multi_cell: bool = False, channel: int = 0, frame: int = 0, connectivity: int = 18,
                    centre: bool = True, gap_penalty: float | None = None, scales=None) -> dict:

@@ -16,6 +16,8 @@ from ..model import Tree
 from ..store.maps import MAP_DIR, save_map
 from ..store.models import load_model, save_model
 from ..store.records import StoreError
+from ..labels.render import MODES
+from .params import choice, either, frame, integer, optional, scales, text, weights
 from .tasks import task
 
 #: The tag that makes a path a background mark rather than a neurite.
@@ -38,7 +40,9 @@ def _image(context):
     return image
 
 
-@task("train-classifier")
+@task("train-classifier", name=text(64), mode=choice(*MODES), scales=scales(), n_estimators=integer(1, 1000),
+      max_depth=optional(integer(1, 100)), class_weight=optional(either(choice("balanced"), weights())),
+      frame=frame())
 def train_classifier(context, name: str = "classifier", mode: str = "skeleton", scales=None,
                      n_estimators: int = 100, max_depth: int | None = None, class_weight="balanced",
                      frame: int = 0) -> dict:
@@ -68,7 +72,7 @@ def train_classifier(context, name: str = "classifier", mode: str = "skeleton", 
     return {"model": name, "oob_accuracy": classifier.oob_accuracy, "class_counts": classifier.class_counts}
 
 
-@task("apply-classifier")
+@task("apply-classifier", model=text(64), frame=frame())
 def apply_classifier(context, model: str = "classifier", frame: int = 0) -> dict:
     """Classify the whole image block by block; the probabilities become the probability map ``model``.
 

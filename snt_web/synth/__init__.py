@@ -1,24 +1,28 @@
-"""The built-in demo dataset: a synthetic neuron, its confocal-like image and its truth.
+"""Synthetic data with known truth: the built-in demo, and kinds of data for choosing and judging constants.
 
-The image is 8-bit: it is what many confocal stacks traced in SNT are, the
-demo's dynamic range (background ~25, neurites ~60-150 grey levels) fits it,
-and it keeps the default stack at 3 MB.
+:func:`make_demo` is the demo: a synthetic neuron, its confocal-like image
+and its truth. The image is 8-bit: it is what many confocal stacks traced in
+SNT are, the demo's dynamic range (background ~25, neurites ~60-150 grey
+levels) fits it, and it keeps the default stack at 3 MB.
+
+:func:`make_volume` renders a named kind (:data:`KINDS`: faint branches,
+varicosities and gaps, low SNR, dense cells, anisotropy...), each a preset
+of :class:`Conditions` that :func:`render_volume` images, with its truth,
+soma seeds and volumetric occupancy (:class:`SyntheticVolume`).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..io.image import Image
 from ..model import Tree
+from .conditions import PSF_SIGMA_UM, Conditions
+from .kinds import KINDS, make_volume
 from .neuron import random_neuron
 from .render import add_noise, render_tree
+from .volume import SyntheticVolume, render_volume
 
-__all__ = ["PSF_SIGMA_UM", "make_demo", "random_neuron", "render_tree", "add_noise"]
-
-#: A confocal point-spread function (standard deviation, µm, z y x): axially
-#: about four times longer than laterally. Every synthetic stack is blurred by it.
-PSF_SIGMA_UM = np.array([0.6, 0.15, 0.15])
+__all__ = ["KINDS", "PSF_SIGMA_UM", "Conditions", "SyntheticVolume", "make_demo", "make_volume", "random_neuron",
+           "render_tree", "render_volume", "add_noise"]
 
 
 def make_demo(
@@ -57,19 +61,6 @@ def make_demo(
     >>> image.data.shape, image.dtype.name, truth.units
     ((1, 1, 24, 96, 128), 'uint8', 'µm')
     """
-    rng = np.random.default_rng(seed)
-    shape = np.asarray(shape_zyx, dtype=int)
-    spacing = np.asarray(spacing_zyx, dtype=float)
-    extent_xyz = ((shape - 1) * spacing)[::-1]
-    truth = random_neuron(rng, extent_xyz, spacing_xyz=tuple(spacing[::-1]))
-    occupancy = render_tree(truth, shape, spacing)
-    pixels = add_noise(occupancy, rng, signal=signal, psf_sigma_zyx=tuple(PSF_SIGMA_UM / spacing),
-                       dtype=np.uint8)
-    image = Image(
-        data=pixels[None, None],
-        spacing=tuple(spacing),
-        units="µm",
-        name=f"demo-seed{seed}.tif",
-        source_axes="ZYX",
-    )
-    return image, truth
+    volume = render_volume(Conditions(shape_zyx=tuple(shape_zyx), spacing_zyx=tuple(spacing_zyx), signal=signal),
+                           seed, name=f"demo-seed{seed}.tif")
+    return volume.image, volume.truth

@@ -41,6 +41,7 @@ def random_neuron(
     spacing_xyz=(1.0, 1.0, 1.0),
     max_order: int = 3,
     units: str = "µm",
+    soma_xyz=None,
 ) -> Tree:
     """Grow a branching neuron inside a box.
 
@@ -72,6 +73,10 @@ def random_neuron(
         Highest branch order that still sprouts branches (primaries are 1).
     units : str
         Physical unit, for the returned tree.
+    soma_xyz : sequence of 3 float, optional
+        Where the soma is (physical, inside the box less its margin); near
+        the box's centre at random by default. Neighbouring cells of one
+        stack are grown in the same box from somata placed apart.
 
     Returns
     -------
@@ -96,8 +101,11 @@ def random_neuron(
     walk = _Walker(rng, lo, hi, step=voxel)
     side = float(min(hi[0] - lo[0], hi[1] - lo[1]))
 
-    # Near the middle, and in z nearer still, so that the middle slice cuts the arbor.
-    centre = lo + (hi - lo) * rng.uniform([0.35, 0.35, 0.45], [0.65, 0.65, 0.55])
+    if soma_xyz is None:
+        # Near the middle, and in z nearer still, so that the middle slice cuts the arbor.
+        centre = lo + (hi - lo) * rng.uniform([0.35, 0.35, 0.45], [0.65, 0.65, 0.55])
+    else:
+        centre = np.clip(np.asarray(soma_xyz, dtype=float), lo, hi)
     soma = Path(0, [centre], radii=[rng.uniform(*_SOMA_RADIUS) * voxel], swc_type=SOMA, name="Soma")
     paths = [soma]
 

@@ -8,7 +8,7 @@ from scipy import ndimage
 from ..model import Tree
 
 
-def render_tree(tree: Tree, shape_zyx, spacing_zyx) -> np.ndarray:
+def render_tree(tree: Tree, shape_zyx, spacing_zyx, brightness=None) -> np.ndarray:
     """Rasterise a tree's paths as tubes: 1 inside, 0 outside, soft at the surface.
 
     Each pair of consecutive nodes becomes a frustum (a cone segment with
@@ -28,26 +28,33 @@ def render_tree(tree: Tree, shape_zyx, spacing_zyx) -> np.ndarray:
     spacing_zyx : sequence of 3 float
         Voxel size, z, y, x, in the tree's units. Voxel ``(z, y, x)`` is
         centred at ``(x * sx, y * sy, z * sz)``.
+    brightness : dict of int to array_like, optional
+        Per-node brightness of the paths it names (path id to one value per
+        node, interpolated along each segment as the radius is): each tube is
+        painted at its brightness times its occupancy, so that a neurite can
+        dim, swell or go dark along its length. Paths it leaves out, and every
+        path when omitted, are painted at 1.
 
     Returns
     -------
     ndarray of float32, shape ``shape_zyx``
-        Occupancy in [0, 1].
+        Occupancy in [0, 1] (times the brightness, where given).
     """
     volume = np.zeros(tuple(int(n) for n in shape_zyx), dtype=np.float32)
     spacing = np.asarray(spacing_zyx, dtype=float)
     for path in tree.paths:
         points = path.points[:, ::-1]  # physical z, y, x
         radii = path.radii if path.radii is not None else np.full(len(path), spacing.min() / 2)
+        level = np.ones(len(path)) if brightness is None or path.id not in brightness else brightness[path.id]
         if len(points) == 1:
-            _paint_frustum(volume, spacing, points[0], points[0], radii[0], radii[0])
+            _paint_frustum(volume, spacing, points[0], points[0], radii[0], radii[0], level[0], level[0])
         for i in range(len(points) - 1):
-            _paint_frustum(volume, spacing, points[i], points[i + 1], radii[i], radii[i + 1])
+            _paint_frustum(volume, spacing, points[i], points[i + 1], radii[i], radii[i + 1], level[i], level[i + 1])
     return volume
 
 
-def _paint_frustum(volume, spacing, a, b, ra, rb) -> None:
-    """Max-composite the frustum from ``a`` (radius ``ra``) to ``b`` into ``volume``."""
+def _paint_frustum(volume, spacing, a, b, ra, rb, la=1.0, lb=1.0) -> None:
+    """Max-composite the frustum from ``a`` (radius ``ra``, brightness ``la``) to ``b`` into ``volume``."""
     reach = max(ra, rb) + spacing  # radius plus the soft edge, per axis
     first = np.maximum(np.floor((np.minimum(a, b) - reach) / spacing).astype(int), 0)
     last = np.minimum(np.ceil((np.maximum(a, b) + reach) / spacing).astype(int) + 1, volume.shape)
@@ -74,6 +81,8 @@ def _paint_frustum(volume, spacing, a, b, ra, rb) -> None:
     width = np.maximum(width, spacing.min())
     radius = ra + t * (rb - ra)
     value = np.clip((radius - distance) / width + 0.5, 0.0, 1.0)
+    if la != 1.0 or lb != 1.0:
+        value *= la + t * (lb - la)
     box = volume[first[0]:last[0], first[1]:last[1], first[2]:last[2]]
     np.maximum(box, value, out=box)
 
@@ -121,15 +130,52 @@ def add_noise(
     -------
     ndarray of ``dtype``, shape of ``volume``
     """
+    mean = blurred_signal(volume, psf_sigma_zyx, signal)
+    mean += background
+    mean += illumination_ramp(rng, volume.shape, gradient)
+    return measured(mean, rng, poisson_scale=poisson_scale, gaussian_sigma=gaussian_sigma, dtype=dtype)
+
+
+def blurred_signal(volume: np.ndarray, psf_sigma_zyx, signal: float) -> np.ndarray:
+    """``volume`` blurred by a Gaussian point-spread function (voxels per axis) and scaled to ``signal`` grey levels.
+
+    Returns
+    -------
+    ndarray of float32, shape of ``volume``
+    """
     mean = ndimage.gaussian_filter(volume.astype(np.float32, copy=False), psf_sigma_zyx)
     mean *= signal
-    mean += background
+    return mean
+
+
+def illumination_ramp(rng: np.random.Generator, shape_zyx, gradient: float) -> np.ndarray:
+    """A linear ramp of ``gradient`` grey levels across the field, in a random direction in xy (uneven illumination).
+
+    Returns
+    -------
+    ndarray of float32, shape ``(y, x)``
+        Zero at the field's centre, broadcastable over z.
+    """
     theta = rng.uniform(0, 2 * np.pi)
-    ny, nx = volume.shape[1:]
+    ny, nx = shape_zyx[1:]
     ramp = np.cos(theta) * np.linspace(-0.5, 0.5, nx)[None, :] + np.sin(theta) * np.linspace(-0.5, 0.5, ny)[:, None]
-    mean += (gradient * ramp).astype(np.float32)
+    return (gradient * ramp).astype(np.float32)
+
+
+def measured(mean: np.ndarray, rng: np.random.Generator, *, poisson_scale: float, gaussian_sigma: float,
+             dtype=np.uint8) -> np.ndarray:
+    """What a detector records of the expected grey levels ``mean``: shot and read noise, rounded and clipped.
+
+    Poisson shot noise of ``poisson_scale`` grey levels per photon (variance
+    ``poisson_scale`` times the mean) and Gaussian read noise of standard
+    deviation ``gaussian_sigma``. ``mean`` is clipped at 0 in place.
+
+    Returns
+    -------
+    ndarray of ``dtype``, shape of ``mean``
+    """
     np.maximum(mean, 0.0, out=mean)
     counts = rng.poisson(mean / poisson_scale).astype(np.float32) * np.float32(poisson_scale)
-    counts += rng.standard_normal(volume.shape, dtype=np.float32) * np.float32(gaussian_sigma)
+    counts += rng.standard_normal(mean.shape, dtype=np.float32) * np.float32(gaussian_sigma)
     top = np.iinfo(dtype).max
     return np.clip(np.rint(counts), 0, top).astype(dtype)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from snt_web.autotrace import AutotraceSettings, autotrace, node_f1
+from snt_web.jobs.params import ParameterError
 from snt_web.model import Tree
 from snt_web.store import LOCAL_USER
 from snt_web.store.commands import Undo, apply
@@ -65,14 +67,15 @@ def test_connectivity_centring_and_gap_penalty_reach_the_tracer(jobs):
     assert all(np.allclose(a.points, b.points) for a, b in zip(added.paths, direct.tree.paths))
 
 
-def test_bad_parameters_fail_the_job_and_leave_the_project(jobs):
+def test_bad_parameters_are_refused_or_fail_the_job_and_leave_the_project(jobs):
     store = jobs.store
     version = store.get("demo").version
-    for params, message in (({"role": "sideways"}, "role must be one of"),
-                            ({"seeds": [[1, 2]]}, "seeds must be a list"),
-                            ({"role": "tip"}, "needs seeds"),
-                            ({"connectivity": 10}, "connectivity must be one of"),
-                            ({"gap_penalty": -1}, "gap penalty must be at least 0")):
-        record = jobs.wait(jobs.queue.submit("autotrace", "demo", LOCAL_USER, params).id, timeout=60.0)
-        assert record.state == "failed" and message in record.error, record.error
+    # What the declarations can tell is refused when the job is submitted, naming the parameter.
+    for params, name in (({"role": "sideways"}, "role"), ({"seeds": [[1, 2]]}, "seeds"),
+                         ({"connectivity": 10}, "connectivity"), ({"gap_penalty": -1}, "gap_penalty")):
+        with pytest.raises(ParameterError, match=f"^parameter {name}: "):
+            jobs.queue.submit("autotrace", "demo", LOCAL_USER, params)
+    # What only the task can tell fails the job.
+    record = jobs.wait(jobs.queue.submit("autotrace", "demo", LOCAL_USER, {"role": "tip"}).id, timeout=60.0)
+    assert record.state == "failed" and "needs seeds" in record.error, record.error
     assert store.get("demo").version == version

@@ -39,7 +39,7 @@ def tokens(store):
 
 @pytest.fixture
 def client(store, tokens):
-    app = create_app(store, "demo", upload_limit_bytes=2**20, auth=AuthConfig(mode="login"))
+    app = create_app(store, "demo", upload_limit_bytes=2 * 2**20, auth=AuthConfig(mode="login"))
     return app.server.test_client()
 
 

@@ -252,7 +252,7 @@ def _register_writes(app) -> None:
                 submit_job(meta["id"], "curation-scan", {})
                 return no_update, *ok(f"Scanning {nodes} nodes as a job: see Jobs."), (submitted or 0) + 1
             result = scan_project(store, meta["id"], current_user())
-        except (PermissionDenied, StoreError) as err:
+        except (PermissionDenied, StoreError, ValueError) as err:  # ValueError: the job queue is full
             return no_update, *error(f"Not scanned: {err}."), no_update
         return time.time(), *ok(f"Full scan: {_counts(result.warnings)}."), no_update
 

@@ -85,10 +85,10 @@ def open_file_bytes(store, meta: dict, data: bytes, filename: str, user: str | N
     StaleVersionError
         The project changed since the page loaded it.
     """
+    require(meta["id"], "edit")  # before parsing: a viewer's upload is refused without work
     if is_image_name(filename):
         apply(store, meta["id"], user, SetImageBytes(data, filename), meta["version"])
         return f"Opened image {filename}."
-    require(meta["id"], "edit")  # before parsing: a viewer's upload is refused without work
     warnings = []
     tree = read_reconstruction_bytes(data, filename, warnings=warnings)
     return _open_tree(store, meta, tree, filename, user, warnings)
@@ -160,6 +160,7 @@ def register(app, upload_limit_bytes: int) -> None:
             if ctx.triggered_id == "upload":
                 if not contents:
                     return no_update, no_update, no_update
+                require(meta["id"], "edit")  # before decoding: a viewer's upload costs nothing
                 data = decode_upload(contents, filename)
                 if len(data) > upload_limit_bytes:
                     raise SNTWebIOError(filename, f"larger than the upload limit of {upload_limit_bytes / 2**20:.0f} MB")

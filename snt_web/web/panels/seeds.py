@@ -29,7 +29,7 @@ from ...store import StaleVersionError, StoreError
 from ...store.curation import add_warnings
 from ...store.seeds import add_seeds, delete_seeds, load_seeds, mark_seeds, update_seeds
 from ...tracing.layers import parse_scales
-from ..auth import current_user
+from ..auth import current_user, require
 from ..share import cursor_at
 from ..state import project_meta, readable_store
 from ..views.seed_marks import COLOR_MODES, seed_marks
@@ -296,6 +296,7 @@ def _register_upload(app) -> None:
         """A CSV (SNT's columns) or a labels image; a file that cannot be read changes nothing."""
         store = readable_store(meta["id"])
         try:
+            require(meta["id"], "edit")  # before decoding: a viewer's upload costs nothing
             data = decode_upload(contents, filename)
             if filename.lower().endswith(".csv"):
                 read = read_seeds_csv(data, name=filename, units=units, spacing_xyz=_spacing_xyz(meta),
