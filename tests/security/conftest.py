@@ -1,83 +1,29 @@
-"""A store with the small demo project, accounts of every role, and servers over it."""
+"""Attacks on sessions, tokens, logins, exports, ids and requests: the web tests' store (the small demo project)
+with three users, and a login server over it. (The resource limits' tests in ``limits/`` have their own.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from snt_web.io.reconstruction import read_reconstruction
-from snt_web.store import Accounts, ProjectStore
+from snt_web.store import Accounts
 from snt_web.web.app import create_app
 from snt_web.web.auth import AuthConfig
 
-ROLES = ("viewer", "reviewer", "annotator", "owner")
-PASSWORD = "correct horse battery"
+# The web tests' store: the small demo project, no accounts.
+from web.conftest import store  # noqa: F401 - a fixture
+
+from .pages import PASSWORD
 
 
 @pytest.fixture
-def store(tmp_path, demo_files):
-    image_path, truth_path = demo_files
-    store = ProjectStore(tmp_path / "data")
-    store.create("Demo", project_id="demo", image_path=image_path, tree=read_reconstruction(truth_path))
-    return store
-
-
-@pytest.fixture
-def tokens(store):
-    """An API token per role on the demo project (the users are named after their roles)."""
+def accounts(store):
+    """ann (annotator), vic (viewer) and own (owner) on the store, all with :data:`PASSWORD`."""
     accounts = Accounts(store)
-    out = {}
-    for role in ROLES:
-        accounts.add_user(role, PASSWORD, role="viewer")
-        accounts.set_member("demo", role, role)
-        out[role] = accounts.create_token(role)
-    return out
+    for name, role in (("ann", "annotator"), ("vic", "viewer"), ("own", "owner")):
+        accounts.add_user(name, PASSWORD, role=role)
+    return accounts
 
 
 @pytest.fixture
-def login_app(store, tokens):
-    return create_app(store, "demo", upload_limit_bytes=4 * 2**20, auth=AuthConfig(mode="login"))
-
-
-@pytest.fixture
-def single_user_app(store):
-    return create_app(store, "demo", upload_limit_bytes=4 * 2**20)
-
-
-class As:
-    """API requests as one user (Bearer token), paths relative to /api/v1."""
-
-    def __init__(self, client, token):
-        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
-
-    def __getattr__(self, method):
-        call = getattr(self.client, method)
-        return lambda url, **kw: call("/api/v1" + url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
-
-
-def callback_post(app, trigger: str, values: dict, output: str = "") -> dict:
-    """The body Dash's renderer posts when ``trigger`` (``"id.property"``) fires one of ``app``'s callbacks.
-
-    ``values`` gives inputs and states by ``"id.property"``; the others are None. Where several
-    callbacks take ``trigger``, ``output`` (``"id.property"``) says which.
-    """
-    component, prop = trigger.split(".")
-    key, spec = next((k, v) for k, v in app.callback_map.items()
-                     if {"id": component, "property": prop} in v["inputs"] and output in k)
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
-               for o in key.strip(".").split("...")]
-    if not key.startswith(".."):  # a single output is sent as itself, not as a list of one
-        outputs = outputs[0]
-
-    def filled(items):
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
-
-    return {"output": key, "outputs": outputs, "inputs": filled(spec["inputs"]), "state": filled(spec["state"]),
-            "changedPropIds": [trigger]}
-
-
-def answer(response, component: str, prop: str = "children"):
-    """What a callback's response sets ``component.prop`` to (None where it leaves it alone)."""
-    assert response.status_code in (200, 204), response.data[:500]
-    if response.status_code == 204:
-        return None
-    return response.json["response"].get(component, {}).get(prop)
+def login_app(store, accounts):
+    return create_app(store, "demo", auth=AuthConfig(mode="login"))

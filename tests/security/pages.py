@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from snt_web.store import Accounts
 from snt_web.web.auth import CSRF_COOKIE
 from snt_web.web.callback_guard import components_by_id
 
 PASSWORD = "correct horse battery"
 SESSION_COOKIE = "snt_web_session"
-
-
-@pytest.fixture
-def accounts(store):
-    """ann (annotator), vic (viewer) and own (owner) on the store, all with :data:`PASSWORD`."""
-    accounts = Accounts(store)
-    for name, role in (("ann", "annotator"), ("vic", "viewer"), ("own", "owner")):
-        accounts.add_user(name, PASSWORD, role=role)
-    return accounts
 
 
 def csrf(client) -> str:
@@ -54,3 +42,24 @@ def layout_values(app) -> dict:
 def server_callbacks(app) -> dict:
     """The app's callbacks that run on the server (not in the browser), by output key."""
     return {key: entry for key, entry in app.callback_map.items() if "callback" in entry}
+
+
+def callback_post(app, trigger: str, values: dict, output: str = "") -> dict:
+    """The body Dash's renderer posts when ``trigger`` (``"id.property"``) fires one of ``app``'s callbacks.
+
+    ``values`` gives inputs and states by ``"id.property"``; the others are None. Where several
+    callbacks take ``trigger``, ``output`` (``"id.property"``) says which.
+    """
+    component, prop = trigger.split(".")
+    key, spec = next((k, v) for k, v in app.callback_map.items()
+                     if {"id": component, "property": prop} in v["inputs"] and output in k)
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
+               for o in key.strip(".").split("...")]
+    if not key.startswith(".."):  # a single output is sent as itself, not as a list of one
+        outputs = outputs[0]
+
+    def filled(items):
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    return {"output": key, "outputs": outputs, "inputs": filled(spec["inputs"]), "state": filled(spec["state"]),
+            "changedPropIds": [trigger]}

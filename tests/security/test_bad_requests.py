@@ -12,8 +12,7 @@ from snt_web import cli
 from snt_web.web.app import create_app
 from snt_web.web.state import project_meta
 
-from .conftest import callback_post
-from .pages import csrf, layout_values, server_callbacks
+from .pages import callback_post, csrf, layout_values, server_callbacks
 
 SWC = b"1 1 0 0 0 1 -1\n2 1 5 0 0 1 1\n"
 

@@ -12,8 +12,7 @@ from snt_web.web.auth import AuthConfig
 from snt_web.web.panels.curation import SEVERITIES
 from snt_web.web.state import project_meta
 
-from .conftest import callback_post
-from .pages import csrf
+from .pages import callback_post, csrf
 
 
 @pytest.fixture

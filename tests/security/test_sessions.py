@@ -11,7 +11,7 @@ from snt_web import cli
 from snt_web.store import Accounts, ProjectStore
 from snt_web.store.accounts import token_id
 
-from .pages import PASSWORD, SESSION_COOKIE, accounts, copy_cookie, csrf, login  # noqa: F401 - a fixture
+from .pages import PASSWORD, SESSION_COOKIE, copy_cookie, csrf, login
 
 NEW_PASSWORD = "a brand new password"
 

@@ -14,8 +14,7 @@ from snt_web.io.swc import parse_swc_text
 from snt_web.web.app import create_app
 from snt_web.web.state import project_meta
 
-from .conftest import callback_post
-from .pages import csrf
+from .pages import callback_post, csrf
 
 BIG = 2**53  # the first integer after which floats skip integers
 

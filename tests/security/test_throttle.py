@@ -14,7 +14,7 @@ from snt_web.web.app import create_app
 from snt_web.web.auth import LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_USER, LOGIN_WINDOW_S, AuthConfig
 from snt_web.web.proxies import TrustedProxies
 
-from .pages import PASSWORD, accounts, csrf, login  # noqa: F401 - a fixture
+from .pages import PASSWORD, csrf, login
 
 WRONG = "not the password"
 

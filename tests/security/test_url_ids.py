@@ -8,7 +8,7 @@ import pytest
 from snt_web.ids import PATTERNS, InvalidIdError, check_id
 from snt_web.store import StoreError, maps
 
-from .pages import accounts, login  # noqa: F401 - a fixture
+from .pages import login
 
 SECRET = "secret-0123abcd"
 
