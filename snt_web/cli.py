@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +85,10 @@ def cmd_info(args) -> int:
     if path.name.lower().endswith(IMAGE_SUFFIXES):
         info = read_image_info(path)
     else:
-        info = read_reconstruction(path).summary()
+        warnings = []  # what the reader worked around (a parent id naming no node), line by line
+        info = read_reconstruction(path, warnings=warnings).summary()
+        if warnings:
+            info["warnings"] = warnings
     print(json.dumps(info, indent=2, ensure_ascii=False))
     return 0
 
@@ -122,7 +126,8 @@ def _set_limits(args) -> None:
 def cmd_serve(args) -> int:
     from .store import Accounts, open_startup_project
     from .web.app import create_app
-    from .web.auth import AuthConfig, AuthConfigError, auth_mode_for
+    from .web.auth import AuthConfig, auth_mode_for
+    from .web.proxies import TrustedProxies
 
     _set_limits(args)
 
@@ -131,10 +136,12 @@ def cmd_serve(args) -> int:
     store = _store(args)
     try:
         mode = auth_mode_for(args.host, Accounts(store).has_users(), args.demo_readonly)
-    except AuthConfigError as err:
+        proxies = TrustedProxies.from_env()
+    except ValueError as err:  # AuthConfigError included
         raise CLIError(str(err)) from None
     project_id = open_startup_project(store, args.image)
-    app = create_app(store, project_id, auth=AuthConfig(mode=mode, secure_cookies=args.secure_cookies))
+    auth = AuthConfig(mode=mode, secure_cookies=args.secure_cookies, trusted_proxies=proxies)
+    app = create_app(store, project_id, auth=auth)
     workers, jobs = _start_job_workers(args, store)
     # A worker that dies (killed, out of memory) is replaced: the server keeps --workers of them.
     supervisor = supervise_in_background(workers, store.data_dir, store.database_url)
@@ -206,21 +213,55 @@ def cmd_user_passwd(args) -> int:
     accounts = _accounts(args)
     if accounts.user(args.name) is None:
         raise CLIError(f"no user {args.name!r}")
+    password = _read_password(args, "New password: ")
+    revoke = args.revoke_tokens
+    tokens = len(accounts.tokens(args.name))
+    if revoke is None and tokens and not args.password_stdin:
+        answer = input(f"{args.name} has {tokens} API token{'s' if tokens > 1 else ''}: revoke them too? [y/N] ")
+        revoke = answer.strip().lower() in ("y", "yes")
     try:
-        accounts.set_password(args.name, _read_password(args, "New password: "))
+        ended = accounts.set_password(args.name, password, revoke_tokens=bool(revoke))
     except ValueError as err:
         raise CLIError(str(err)) from None
-    print(f"password of {args.name} changed")
+    print(f"password of {args.name} changed; {ended['sessions']} browser sessions ended; "
+          f"{ended['tokens']} API tokens revoked, {ended['tokens_kept']} kept")
     return 0
 
 
-def cmd_user_token(args) -> int:
+def cmd_user_token_add(args) -> int:
+    from .store.accounts import token_id
+
     try:
         token = _accounts(args).create_token(args.name, args.label)
     except ValueError as err:
         raise CLIError(str(err)) from None
     print(token)
-    print("Keep this token: it is shown only once.", file=sys.stderr)
+    print(f"Keep this token: it is shown only once (its id, to revoke it: {token_id(token)}).", file=sys.stderr)
+    return 0
+
+
+def _when(seconds: float | None) -> str:
+    return "never" if seconds is None else datetime.fromtimestamp(seconds).isoformat(" ", "minutes")
+
+
+def cmd_user_token_list(args) -> int:
+    accounts = _accounts(args)
+    if args.name is not None and accounts.user(args.name) is None:
+        raise CLIError(f"no user {args.name!r}")
+    print("id\tuser\tlabel\tcreated\tlast used")
+    for t in accounts.tokens(args.name):
+        print(f"{t.id}\t{t.user}\t{t.label}\t{_when(t.created)}\t{_when(t.last_used)}")
+    return 0
+
+
+def cmd_user_token_revoke(args) -> int:
+    accounts = _accounts(args)
+    for token_id in args.ids:
+        try:
+            token = accounts.revoke_token(token_id)
+        except ValueError as err:
+            raise CLIError(str(err)) from None
+        print(f"revoked token {token.id} of {token.user}" + (f" ({token.label})" if token.label else ""))
     return 0
 
 
@@ -268,15 +309,28 @@ def _add_account_commands(sub) -> None:
     add.add_argument("--role", default="annotator", choices=ROLES,
                      help="site role, for projects the user is not a member of (default annotator)")
     add.set_defaults(func=cmd_user_add)
-    passwd = user.add_parser("passwd", parents=[data_dir, password], help="change a password")
+    passwd = user.add_parser("passwd", parents=[data_dir, password],
+                             help="change a password (ends the user's browser sessions)")
     passwd.add_argument("name")
+    revoke = passwd.add_mutually_exclusive_group()
+    revoke.add_argument("--revoke-tokens", action="store_true", default=None,
+                        help="revoke the user's API tokens too (asked when the password is typed)")
+    revoke.add_argument("--keep-tokens", action="store_false", dest="revoke_tokens", help="keep their API tokens")
     passwd.set_defaults(func=cmd_user_passwd)
-    token = user.add_parser("token", parents=[data_dir], help="make an API token (printed once)")
-    token.add_argument("name")
-    token.add_argument("--label", default="")
-    token.set_defaults(func=cmd_user_token)
+    token = user.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token_add = token.add_parser("add", parents=[data_dir], help="make an API token (printed once)")
+    token_add.add_argument("name")
+    token_add.add_argument("--label", default="")
+    token_add.set_defaults(func=cmd_user_token_add)
+    token_list = token.add_parser("list", parents=[data_dir], help="list API tokens: id, user, label, created, "
+                                                                   "last used (never the tokens themselves)")
+    token_list.add_argument("name", nargs="?", help="only this user's")
+    token_list.set_defaults(func=cmd_user_token_list)
+    token_revoke = token.add_parser("revoke", parents=[data_dir], help="revoke API tokens by id")
+    token_revoke.add_argument("ids", nargs="+", metavar="ID")
+    token_revoke.set_defaults(func=cmd_user_token_revoke)
     user.add_parser("list", parents=[data_dir], help="list accounts").set_defaults(func=cmd_user_list)
-    remove = user.add_parser("remove", parents=[data_dir], help="remove an account and its tokens")
+    remove = user.add_parser("remove", parents=[data_dir], help="remove an account, its sessions and tokens")
     remove.add_argument("name")
     remove.set_defaults(func=cmd_user_remove)
 
@@ -761,10 +815,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_crossovers(args) -> int:
-    import csv
-
     from .curation import find_bundles, find_crossovers
     from .io.atomic import atomic_write
+    from .io.csv_safe import csv_writer
 
     tree = read_reconstruction(_existing_file(args.recon))
     # Unset options keep each detector's own (SNT's) defaults.
@@ -775,7 +828,7 @@ def cmd_crossovers(args) -> int:
     else:
         events = find_crossovers(tree, include_self=args.include_self, **given)
     with atomic_write(args.output, "w") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = csv_writer(fh, lineterminator="\n")
         writer.writerow(("x", "y", "z", "distance", "angle", "paths"))
         for e in events:
             writer.writerow([f"{v:.6g}" for v in (*e.location, e.distance, e.angle)] + [";".join(map(str, e.paths))])
@@ -1010,10 +1063,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    # tifffile logs what it finds wrong in a file (a bad page offset) before raising; our one line says it.
+    # A handler of its own keeps Python's last-resort handler from printing that to stderr; a worker's
+    # logging setup still receives it.
+    logging.getLogger("tifffile").addHandler(logging.NullHandler())
     try:
         return args.func(args)
     except (SNTWebIOError, CLIError, LimitConfigError) as err:
         print(f"snt-web: {err}", file=sys.stderr)
+        return 2
+    except MemoryError as err:
+        name = getattr(args, "file", None) or getattr(args, "image", None) or args.command
+        print(f"snt-web: {name}: not enough memory ({err or 'MemoryError'})", file=sys.stderr)
         return 2
     except OSError as err:
         name = err.filename or getattr(args, "file", None) or ""

@@ -85,7 +85,7 @@ def apply_classifier(context, model: str = "classifier", frame: int = 0) -> dict
     classifier = load_model(context.store, context.project_id, model)
     # The probabilities go to a file as they are computed: a volume larger
     # than memory is classified within the classifier's memory budget.
-    scratch = context.store.projects_dir / context.project_id / MAP_DIR / f".{context.job_id}.npy"
+    scratch = context.store.project_dir(context.project_id) / MAP_DIR / f".{context.job_id}.npy"
     scratch.parent.mkdir(parents=True, exist_ok=True)
     try:
         out = np.lib.format.open_memmap(scratch, mode="w+", dtype=np.float32,

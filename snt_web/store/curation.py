@@ -157,7 +157,8 @@ def warnings_and_reviews(store, project_id: str, user: str | None = None, *, che
                          ) -> tuple[list[CurationWarning], dict]:
     """``(warnings, {key: {decision, reviewer, time}})``: what the warnings CSV export needs.
 
-    ``check_role=False`` is for tools with direct access to the database (the CLI).
+    ``check_role=False`` is for tools with direct access to the database (the CLI) and for callers that
+    checked the role themselves (the web layer, which knows a read-only demo's visitors are viewers).
     """
     rows = list_warnings(store, project_id, user, check_role=check_role)
     reviews = {r["key"]: {"decision": r["decision"], "reviewer": r["reviewer"], "time": r["decided"]} for r in rows}

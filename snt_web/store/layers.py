@@ -52,7 +52,7 @@ def layer_file(store: ProjectStore, project_id: str, layer: str, *, channel: int
     image = _image(store, project_id)
     scales = tuple(scales or default_scales(image.spacing))
     key = layer_key(store.get(project_id).image_revision, layer, channel, frame, scales)
-    return store.projects_dir / project_id / LAYER_DIR / key
+    return store.project_dir(project_id) / LAYER_DIR / key
 
 
 def layer_ready(store: ProjectStore, project_id: str, layer: str, **kwargs) -> bool:

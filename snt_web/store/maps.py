@@ -19,6 +19,7 @@ import secrets
 
 import numpy as np
 
+from ..ids import is_valid
 from ..io.atomic import atomic_write
 from ..io.tiff import read_image_bytes
 from .commands import PutAttachment, apply
@@ -27,8 +28,6 @@ from .records import ProjectRecord, StoreError
 
 KIND = "probability-map"
 MAP_DIR = "maps"
-#: A map file's id: its name (:func:`map_name`) and the token of its save, never a hidden scratch file.
-_FILE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*-[0-9a-f]{8}")
 #: Relative difference of voxel sizes still taken as "the same calibration".
 SPACING_TOLERANCE = 1e-3
 
@@ -77,7 +76,7 @@ def save_map(store: ProjectStore, project_id: str, user: str | None, name: str, 
     name = map_name(name)
     # A new file name per save: cached slices and layers of a replaced map name the old file.
     file = f"{name}-{secrets.token_hex(4)}.npy"
-    path = store.projects_dir / project_id / MAP_DIR / file
+    path = store.project_dir(project_id) / MAP_DIR / file
     with atomic_write(path) as fh:
         np.lib.format.write_array(fh, np.asarray(probabilities, dtype=np.float32)
                                   if probabilities.dtype != np.float32 else probabilities)
@@ -127,9 +126,9 @@ def map_file_volume(store: ProjectStore, project_id: str, file_id: str, class_in
     StoreError
         No such file, or no such class.
     """
-    if not _FILE_ID.fullmatch(file_id):
+    if not is_valid("map file", file_id):
         raise StoreError(f"{file_id!r} is not a probability map file id")
-    path = store.projects_dir / project_id / MAP_DIR / f"{file_id}.npy"
+    path = store.project_dir(project_id) / MAP_DIR / f"{file_id}.npy"
 
     def load():
         try:
@@ -163,4 +162,5 @@ def _image(store: ProjectStore, project_id: str):
 def map_name(filename: str) -> str:
     """The name a map loaded from ``filename`` gets: its stem, safe for file names."""
     stem = re.sub(r"\.(ome\.)?tiff?$", "", str(filename).rsplit("/", 1)[-1], flags=re.I)
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem)[:64] or "map"
+    # No leading dot: a map file id never starts with one (hidden scratch files do).
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem)[:64].lstrip(".") or "map"

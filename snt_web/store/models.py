@@ -27,7 +27,7 @@ def save_model(store: ProjectStore, project_id: str, user: str | None, name: str
     """Keep ``classifier`` as the project's model ``name`` (replacing one of that name)."""
     name = map_name(name)
     file = f"{name}-{secrets.token_hex(4)}.sntclf"
-    path = store.projects_dir / project_id / MODEL_DIR / file
+    path = store.project_dir(project_id) / MODEL_DIR / file
     path.parent.mkdir(parents=True, exist_ok=True)
     save_classifier(classifier, path)
     meta = {
@@ -56,7 +56,7 @@ def model_meta(store: ProjectStore, project_id: str, name: str) -> dict:
 def load_model(store: ProjectStore, project_id: str, name: str) -> PixelClassifier:
     """A project's model, read back from its file."""
     meta = model_meta(store, project_id, name)
-    path = store.projects_dir / project_id / MODEL_DIR / meta["file"]
+    path = store.project_dir(project_id) / MODEL_DIR / meta["file"]
     if not path.is_file():
         raise StoreError(f"the file of model {name!r} of project {project_id!r} is missing")
     return load_classifier(path)

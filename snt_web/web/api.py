@@ -18,6 +18,7 @@ from dataclasses import asdict
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .. import ids
 from ..auth.roles import ROLES, PermissionDenied, allows
 from ..curation.dlqc import parse_points
 from ..io.errors import ImageTooLargeError, SNTWebIOError
@@ -116,6 +117,12 @@ def _no_endpoint(rest: str):
     raise APIError(404, f"no endpoint {request.method} /api/v1/{rest}; see docs/api.md")
 
 
+@blueprint.before_request
+def _check_ids():
+    """Ids in the URL have their shapes before they name anything (400 naming the id; after authentication)."""
+    ids.check_url_ids(request.view_args)
+
+
 # --- helpers ----------------------------------------------------------------------------------
 def _store():
     return current_app.config["SNT_WEB_STORE"]
@@ -139,23 +146,34 @@ def _may(project_id: str, action: str) -> str:
 
 
 def _json() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # thousands of nested brackets
+        raise APIError(400, "the JSON body is nested too deeply") from None
     if not isinstance(body, dict):
         raise APIError(400, "expected a JSON object body with Content-Type: application/json")
     return body
 
 
+#: Versions, limits and ids are stored as 64-bit integers.
+MAX_INT = 2**63 - 1
+
+
 def _int(value, name: str, *, required: bool = True) -> int | None:
+    """``value`` (a query argument or a JSON number) as a non-negative integer the database can hold, else 400."""
     if value is None or value == "":
         if required:
             raise APIError(400, f"{name} is required")
         return None
-    if isinstance(value, bool):
-        raise APIError(400, f"{name} must be an integer")
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise APIError(400, f"{name} must be an integer, got {value!r}")
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise APIError(400, f"{name} must be an integer, got {value!r}") from None
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise APIError(400, f"{name} must be an integer, got {str(value)[:40]!r}") from None
+    if not 0 <= number <= MAX_INT:
+        raise APIError(400, f"{name} must be between 0 and {MAX_INT}, got {str(value)[:40]}")
+    return number
 
 
 def _apply(project_id: str, command, base_version: int):
@@ -323,6 +341,7 @@ def set_member(project_id: str):
     name, role = body.get("name"), body.get("role")
     if not isinstance(name, str) or not name:
         raise APIError(400, "name is required")
+    ids.check_id("user", name)
     if role is not None and role not in ROLES:
         raise APIError(400, f"role must be one of {', '.join(ROLES)} or null, got {role!r}")
     record = _apply(project_id, commands.SetMember(name, role), _int(body.get("base_version"), "base_version"))
@@ -407,8 +426,8 @@ def cancel_job(job_id: str):
 @blueprint.get("/projects/<project_id>/curation/warnings")
 def get_curation_warnings(project_id: str):
     """Every warning with its review (decision, reviewer, decided); x, y, z physical."""
-    _visible(project_id)
-    return {"warnings": list_warnings(_store(), project_id, current_user())}
+    _visible(project_id)  # the role as the web layer knows it: a read-only demo's visitors are viewers
+    return {"warnings": list_warnings(_store(), project_id, check_role=False)}
 
 
 # Two addresses, one action: ``POST .../warnings`` once stored the CSV as an

@@ -25,7 +25,7 @@ from ..jobs import JobQueue, open_queue
 from ..limits import current_limits, max_upload_bytes
 from ..store import ProjectStore
 from ..tracing import warm_up
-from . import api, routes, sync
+from . import api, callback_guard, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
 from .bodies import install_body_limits
 from .panels import classifier, curation, display, files, history, jobs, maps, paths, seeds, share, tracing
@@ -73,6 +73,7 @@ def create_app(
         assets_folder=str(ASSETS),
         update_title=None,
         suppress_callback_exceptions=False,
+        on_error=callback_guard.on_callback_error,
     )
     server = app.server
     server.config["SNT_WEB_STORE"] = store
@@ -84,6 +85,7 @@ def create_app(
     install_body_limits(server, upload_limit_bytes)
     server.register_blueprint(routes.blueprint)
     server.register_blueprint(api.blueprint)
+    callback_guard.install_callback_guard(server)
 
     views = [ortho.OrthoView(plane) for plane in ("xy", "zy", "xz")]
     view_3d = view3d.View3D()

@@ -399,7 +399,7 @@ def register(app) -> None:
     )
     def _act(click, *args):
         trace, mode, tool, layer, cost, snap, scales, cursor, display, meta, selected = args[len(buttons):]
-        if not meta:
+        if not meta or ctx.triggered_id == "trace-click" and not click:
             return no_update, no_update, "", "snt-message", no_update
         try:
             settings = {"layer": layer, "cost": cost, "snap": snap or [], "scales": parse_scales(scales)}

@@ -12,8 +12,9 @@ from snt_web.web.auth import AuthConfig
 from web.conftest import store  # noqa: F401 - a fixture
 from web.test_api import As  # noqa: F401 - for the tests here
 
+from ..pages import PASSWORD, callback_post  # noqa: F401 - callback_post for the tests here
+
 ROLES = ("viewer", "reviewer", "annotator", "owner")
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -36,27 +37,6 @@ def login_app(store, tokens):
 @pytest.fixture
 def single_user_app(store):
     return create_app(store, "demo", upload_limit_bytes=4 * 2**20)
-
-
-def callback_post(app, trigger: str, values: dict, output: str = "") -> dict:
-    """The body Dash's renderer posts when ``trigger`` (``"id.property"``) fires one of ``app``'s callbacks.
-
-    ``values`` gives inputs and states by ``"id.property"``; the others are None. Where several
-    callbacks take ``trigger``, ``output`` (``"id.property"``) says which.
-    """
-    component, prop = trigger.split(".")
-    key, spec = next((k, v) for k, v in app.callback_map.items()
-                     if {"id": component, "property": prop} in v["inputs"] and output in k)
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
-               for o in key.strip(".").split("...")]
-    if not key.startswith(".."):  # a single output is sent as itself, not as a list of one
-        outputs = outputs[0]
-
-    def filled(items):
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
-
-    return {"output": key, "outputs": outputs, "inputs": filled(spec["inputs"]), "state": filled(spec["state"]),
-            "changedPropIds": [trigger]}
 
 
 def answer(response, component: str, prop: str = "children"):
