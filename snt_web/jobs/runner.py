@@ -26,6 +26,9 @@ from .tasks import JobContext, load_tasks
 
 log = logging.getLogger(__name__)
 
+#: A checkpoint asks the queue whether its job was cancelled at most this often (seconds).
+CANCEL_POLL_S = 0.5
+
 
 def worker_name() -> str:
     """This process, as job records and error messages name it."""
@@ -62,8 +65,18 @@ def run_claimed(queue: JobQueue, record: JobRecord) -> JobRecord | None:
         if fn is None:
             raise UnknownTaskError(f"this worker has no task {record.kind!r}")
         stop = threading.Event()
+        asked_at = [time.monotonic()]
 
         def check():
+            # The heartbeat notices a cancel within HEARTBEAT_S; a checkpoint asks
+            # itself as well (at most every CANCEL_POLL_S), so that a cancel stops
+            # the kernel within a slab even when the heartbeat thread is starved.
+            now = time.monotonic()
+            if not stop.is_set() and now - asked_at[0] >= CANCEL_POLL_S:
+                asked_at[0] = now
+                current = queue.beat(record.id, record.worker)
+                if current is None or current.cancel_requested:
+                    stop.set()
             if stop.is_set():
                 raise JobCancelled("cancel requested")
 
