@@ -1,4 +1,10 @@
-"""The autotracer as a job: trace the project's image (or a layer of it) and add the cells as new paths."""
+"""The autotracer as a job: trace the project's image (or a layer of it) and add the cells as new paths.
+
+A probability map (a map whose recorded values are probabilities,
+:func:`snt_web.store.maps.map_values`) is traced at a probability threshold
+and scores its own nodes, unless the job says otherwise; the result says
+which threshold was used and why.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import numpy as np
 from ..autotrace import ROLES, AutotraceSettings, autotrace
 from ..model.graft import path_records
 from ..store.commands import edit_tree
-from ..store.layers import MAP_PREFIX, project_layer
+from ..store.layers import MAP_PREFIX, layer_values, project_layer
 from ..store.records import StoreError
 from .tasks import task
 
@@ -24,7 +30,7 @@ def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
 
 
 @task("autotrace")
-def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "tubeness",
+def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "auto",
                    multi_cell: bool = False, channel: int = 0, frame: int = 0, connectivity: int = 18,
                    centre: bool = True, gap_penalty: float | None = None, scales=None) -> dict:
     """Autotrace the project's image and add one arbor per cell to the reconstruction (one undoable edit).
@@ -37,9 +43,12 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     role : {'root', 'tip', 'waypoint'}
     layer : str
         What is traced: ``raw`` (the image), a filtered layer (``tubeness``,
-        ``frangi``, ``gaussian``) or a probability map class ``map:<name>:<k>``.
-    score_map : {'tubeness', 'frangi'} or ``map:<name>:<k>`` or None
-        Branch scores: a filter of the traced volume, or a probability map.
+        ``frangi``, ``gaussian``) or a probability map class ``map:<name>:<k>``;
+        a probability map is traced at a probability threshold
+        (:func:`~snt_web.autotrace.threshold.map_threshold`).
+    score_map : {'auto', 'tubeness', 'frangi'} or ``map:<name>:<k>`` or None
+        Branch scores: a filter of the traced volume, or a probability map;
+        ``auto``: the traced probability map itself, or tubeness.
     multi_cell : bool
         Cells with territory limits (see :func:`snt_web.autotrace.autotrace`).
     channel, frame : int
@@ -60,7 +69,8 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     -------
     dict
         ``n_trees``, ``n_paths``, ``n_nodes``, ``path_ids`` (the new paths),
-        ``threshold``, ``warnings``, ``elapsed_s``.
+        ``threshold``, ``threshold_reason`` (``given``, ``estimated from the
+        image`` or ``probability map``), ``warnings``, ``elapsed_s``.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -76,11 +86,12 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     scores = score_map
     if score_map is not None and score_map.startswith(MAP_PREFIX):
         scores = project_layer(context.store, context.project_id, score_map, channel=channel, frame=frame)
+    probability = layer_values(context.store, context.project_id, layer) == "probability"
     context.progress(5, "tracing")
     result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=role,
                        multi_cell=bool(multi_cell), score_map=scores, settings=settings, units=image.units,
-                       source=f"autotrace:{role}",
-                       channel=channel + 1, frame=frame + 1,
+                       source=f"autotrace:{role}", channel=channel + 1, frame=frame + 1,
+                       probability_map=probability,
                        progress=lambda percent, message: context.progress(5 + 0.9 * percent, message))
     tree = result.tree
     path_ids: list[int] = []
@@ -93,4 +104,5 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
                                   {"paths": path_records(tree)}, None)
         path_ids = list(range(first, first + len(tree.paths)))
     return {"n_trees": len(tree.roots()), "n_paths": len(tree.paths), "n_nodes": tree.n_nodes, "path_ids": path_ids,
-            "threshold": result.threshold, "warnings": result.warnings, "elapsed_s": round(result.elapsed_s, 3)}
+            "threshold": result.threshold, "threshold_reason": result.threshold_reason, "warnings": result.warnings,
+            "elapsed_s": round(result.elapsed_s, 3)}
