@@ -65,7 +65,11 @@ def slice_png(project_id: str, revision: int, plane: str, index: int):
 
 @blueprint.route("/map/<project_id>/<file_id>/<int:class_index>/<plane>/<int:index>.png")
 def map_png(project_id: str, file_id: str, class_index: int, plane: str, index: int):
-    """A slice of a probability map: coloured and see-through (``cmap``), or grey like the image (``cmap=gray``)."""
+    """A slice of a probability map in the colormap ``cmap``: see-through, or opaque with ``opaque=1``.
+
+    The opaque slice is drawn instead of the image; both come from one
+    renderer, so a colormap looks the same either way.
+    """
     cmap = request.args.get("cmap", "magma")
     if plane not in PLANES or cmap not in COLORMAPS:
         abort(404)
@@ -79,9 +83,7 @@ def map_png(project_id: str, file_id: str, class_index: int, plane: str, index: 
     except PermissionDenied:
         abort(403)
     lo, hi = _float_arg("lo", 0), _float_arg("hi", 1)
-    opaque = request.args.get("opaque") == "1"
-    png = (render_slice_png(volume, plane, index, lo, hi) if opaque
-           else render_overlay_png(volume, plane, index, lo, hi, cmap))
+    png = render_overlay_png(volume, plane, index, lo, hi, cmap, opaque=request.args.get("opaque") == "1")
     return png, 200, {"Content-Type": "image/png", "Cache-Control": "private, max-age=31536000, immutable"}
 
 
