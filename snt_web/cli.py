@@ -893,7 +893,7 @@ def _add_autotrace_command(sub) -> None:
                            "waypoint: routes pulled through the seeds and never pruned")
     auto.add_argument("--layer", metavar="FILE.tif",
                       help="trace this same-shaped TIFF instead; a probability map (values in [0, 1]) is traced at "
-                           "a probability threshold estimated from it (0.05-0.5) and scores its own nodes")
+                           "a probability threshold estimated from it (0.1-0.5) and scores its own nodes")
     auto.add_argument("--score-map", default="auto", metavar="auto|tubeness|frangi|none|FILE.tif",
                       help="branch scores: a filter of the traced volume, none, or a TIFF (default auto: the "
                            "probability map traced, else tubeness)")

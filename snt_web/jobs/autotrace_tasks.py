@@ -2,20 +2,36 @@
 
 A probability map (a map whose recorded values are probabilities,
 :func:`snt_web.store.maps.map_values`) is traced at a probability threshold
+(:func:`~snt_web.autotrace.threshold.map_threshold`; 0.5 for a map that the
+classifier which made it called too wide, where lower levels trace its haze)
 and scores its own nodes, unless the job says otherwise; the result says
 which threshold was used and why.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..autotrace import ROLES, AutotraceSettings, autotrace
+from ..autotrace.threshold import PROBABILITY_THRESHOLD
 from ..model.graft import path_records
 from ..store.commands import edit_tree
-from ..store.layers import MAP_PREFIX, layer_values, project_layer
+from ..store.layers import MAP_PREFIX, layer_values, parse_map_layer, project_layer
+from ..store.maps import map_description
 from ..store.records import StoreError
 from .tasks import task
+
+
+#: Why a map is traced at 0.5: the classifier that made it found it far wider than the traced paths.
+TOO_WIDE = "probability map called too wide"
+
+
+def _called_too_wide(store, project_id: str, layer: str) -> bool:
+    """Whether the classifier that made the map ``layer`` warned that it covers far more than the paths predict."""
+    coverage = map_description(store, project_id, parse_map_layer(layer)[0]).get("coverage") or {}
+    return bool(coverage.get("warning"))
 
 
 def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
@@ -70,7 +86,8 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     dict
         ``n_trees``, ``n_paths``, ``n_nodes``, ``path_ids`` (the new paths),
         ``threshold``, ``threshold_reason`` (``given``, ``estimated from the
-        image`` or ``probability map``), ``warnings``, ``elapsed_s``.
+        image``, ``probability map`` or ``probability map called too wide``),
+        ``warnings``, ``elapsed_s``.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -87,6 +104,9 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     if score_map is not None and score_map.startswith(MAP_PREFIX):
         scores = project_layer(context.store, context.project_id, score_map, channel=channel, frame=frame)
     probability = layer_values(context.store, context.project_id, layer) == "probability"
+    too_wide = probability and _called_too_wide(context.store, context.project_id, layer)
+    if too_wide:
+        settings = replace(settings, threshold=PROBABILITY_THRESHOLD)
     context.progress(5, "tracing")
     result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=role,
                        multi_cell=bool(multi_cell), score_map=scores, settings=settings, units=image.units,
@@ -104,5 +124,6 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
                                   {"paths": path_records(tree)}, None)
         path_ids = list(range(first, first + len(tree.paths)))
     return {"n_trees": len(tree.roots()), "n_paths": len(tree.paths), "n_nodes": tree.n_nodes, "path_ids": path_ids,
-            "threshold": result.threshold, "threshold_reason": result.threshold_reason, "warnings": result.warnings,
+            "threshold": result.threshold, "threshold_reason": TOO_WIDE if too_wide else result.threshold_reason,
+            "warnings": result.warnings,
             "elapsed_s": round(result.elapsed_s, 3)}

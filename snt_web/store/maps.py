@@ -118,6 +118,20 @@ def list_maps(store: ProjectStore, project_id: str) -> list[dict]:
     return sorted(out, key=lambda m: m["name"])
 
 
+def map_description(store: ProjectStore, project_id: str, name: str) -> dict:
+    """A map's JSON description (name, file, classes, shape, source, values, range, coverage when checked).
+
+    Raises
+    ------
+    StoreError
+        No such map.
+    """
+    meta = _meta(store, project_id, name)
+    if meta is None:
+        raise StoreError(f"project {project_id!r} has no probability map {name!r}")
+    return meta
+
+
 def map_values(store: ProjectStore, project_id: str, name: str) -> str:
     """What a map's values are: ``values`` of its description (:data:`~snt_web.tracing.layers.VALUE_KINDS`).
 
@@ -129,9 +143,7 @@ def map_values(store: ProjectStore, project_id: str, name: str) -> str:
     StoreError
         No such map.
     """
-    meta = _meta(store, project_id, name)
-    if meta is None:
-        raise StoreError(f"project {project_id!r} has no probability map {name!r}")
+    meta = map_description(store, project_id, name)
     if "values" in meta:
         return meta["values"]
     return "probability" if str(meta.get("source", "")).startswith("classifier ") else "scores"
@@ -139,10 +151,7 @@ def map_values(store: ProjectStore, project_id: str, name: str) -> str:
 
 def map_volume(store: ProjectStore, project_id: str, name: str, class_index: int = 0) -> np.ndarray:
     """One class of a map as a read-only ``(z, y, x)`` array."""
-    meta = _meta(store, project_id, name)
-    if meta is None:
-        raise StoreError(f"project {project_id!r} has no probability map {name!r}")
-    return map_file_volume(store, project_id, map_file_id(meta), class_index)
+    return map_file_volume(store, project_id, map_file_id(map_description(store, project_id, name)), class_index)
 
 
 def map_file_id(meta: dict) -> str:

@@ -18,9 +18,9 @@ def test_a_sharp_map_is_traced_low_a_soft_or_hazy_one_at_one_half():
     sharp[4, 19, :] = sharp[4, 24, :] = 0.3  # a rim one voxel wide
     assert map_threshold(sharp) == MAP_LEVELS[-1]
     soft = sharp.copy()
-    for k in range(1, 6):  # a rim five voxels wide, fading
-        soft[4, 19 - k, :] = soft[4, 24 + k, :] = 0.45 - 0.08 * k
-    assert map_threshold(soft) == 0.4
+    for k in range(1, 11):  # a rim ten voxels wide on each side, fading
+        soft[4, 19 - k, :] = soft[4, 24 + k, :] = 0.45 - 0.035 * k
+    assert map_threshold(soft) == 0.3
     hazy = sharp + rng.uniform(0, 0.25, sharp.shape)  # speckles of low probability everywhere
     assert map_threshold(np.clip(hazy, 0, 1)) >= 0.3
     assert map_threshold(np.full((4, 8, 8), 0.2)) == PROBABILITY_THRESHOLD  # nothing reaches 0.5

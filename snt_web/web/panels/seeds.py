@@ -454,9 +454,9 @@ def autotrace_summary(result: dict) -> str:
 
     Examples
     --------
-    >>> autotrace_summary({"n_trees": 3, "n_paths": 35, "n_nodes": 894, "threshold": 0.05,
+    >>> autotrace_summary({"n_trees": 3, "n_paths": 35, "n_nodes": 894, "threshold": 0.1,
     ...                    "threshold_reason": "probability map", "warnings": []})
-    'Autotraced 3 trees: 35 paths, 894 nodes; threshold 0.05 (probability map).'
+    'Autotraced 3 trees: 35 paths, 894 nodes; threshold 0.1 (probability map).'
     """
     text = (f"Autotraced {result['n_trees']} tree{'s' * (result['n_trees'] != 1)}: {result['n_paths']} paths, "
             f"{result['n_nodes']} nodes; threshold {result['threshold']:.3g}")
