@@ -392,22 +392,24 @@ def cmd_trace(args) -> int:
     from .model import Path as TracedPath
     from .model import Tree
     from .tracing import trace_path, voxels_to_points
-    from .tracing.layers import LAYERS, filtered_layer
+    from .tracing.layers import LAYERS, default_cost, filtered_layer, value_kind
 
     image = read_image(_existing_file(args.image))
     volume = image.volume(args.channel - 1, args.frame - 1)
     if args.layer in LAYERS:
-        layer = filtered_layer(volume, args.layer, image.spacing, args.scales)
+        layer, values = filtered_layer(volume, args.layer, image.spacing, args.scales), "image"
     else:
         layer = _secondary_volume(args.layer, image)
+        values = value_kind(layer)
     start = _to_voxel(args.start, image, args.units, "--from")
     goal = _to_voxel(args.goal, image, args.units, "--to")
-    result = trace_path(layer, start, goal, spacing=image.spacing, cost=args.cost)
+    cost = args.cost or default_cost(values)
+    result = trace_path(layer, start, goal, spacing=image.spacing, cost=cost)
     path = TracedPath(0, voxels_to_points(result.path_zyx, image.spacing), channel=args.channel, frame=args.frame)
     tree = Tree([path], spacing_xyz=tuple(image.spacing[::-1]), units=image.units)
     write_reconstruction(tree, args.output)
     print(json.dumps({"length": round(path.length, 6), "units": image.units, "n_nodes": len(path),
-                      "cost": result.cost, "n_visited": result.n_visited, "search_s": round(result.search_s, 6),
+                      "cost": result.cost, "cost_function": cost, "layer_values": values, "n_visited": result.n_visited, "search_s": round(result.search_s, 6),
                       "output": str(args.output)}))
     return 0
 
@@ -487,7 +489,8 @@ def cmd_classify_train(args) -> int:
     train_s = time.perf_counter() - began
     save_classifier(classifier, args.output)
     print(json.dumps({"oob_accuracy": round(classifier.oob_accuracy, 6), "class_counts": classifier.class_counts,
-                      "scales": list(settings.scales), "n_features": classifier.n_features,
+                      "background_counts": classifier.background_counts,
+                      "expected_fraction": round(samples.expected.fraction, 6), "scales": list(settings.scales), "n_features": classifier.n_features,
                       "train_s": round(train_s, 3), "output": str(args.output)}, ensure_ascii=False))
     return 0
 
@@ -565,7 +568,8 @@ def _add_classify_commands(sub) -> None:
     train.add_argument("image", metavar="IMAGE", help="the TIFF the paths were traced on")
     train.add_argument("--paths", required=True, metavar="RECON", help="reconstruction (.swc or .traces)")
     train.add_argument("--background", metavar="LABELS.tif",
-                       help="voxels marked as background (non-zero); by default drawn away from the paths")
+                       help="voxels marked as background (non-zero), added to those drawn beside and away from "
+                            "the paths")
     train.add_argument("--mode", choices=MODES, default="skeleton",
                        help="label the paths' centrelines (skeleton, default) or their volumes from node radii")
     train.add_argument("--scales", type=_scales,
@@ -921,12 +925,16 @@ def cmd_autotrace(args) -> int:
     from .autotrace import AutotraceSettings, autotrace
     from .seeds import read_seeds_csv
 
+    from .tracing.layers import value_kind
+
     image = read_image(_existing_file(args.image))
     volume = _channel_volume(image, args.image, args.channel, args.frame)
+    probability = False
     if args.layer:
         volume = _secondary_volume(args.layer, image)
+        probability = value_kind(volume) == "probability"
     score_map = None if args.score_map == "none" else args.score_map
-    if score_map not in (None, "tubeness", "frangi"):
+    if score_map not in (None, "auto", "tubeness", "frangi"):
         score_map = _secondary_volume(score_map, image)
     xyz = confidence = read = None
     if args.seeds:
@@ -943,14 +951,14 @@ def cmd_autotrace(args) -> int:
                            multi_cell=args.multi_cell, score_map=score_map,
                            settings=AutotraceSettings(threshold=args.threshold, connectivity=args.connectivity,
                                                       centre=not args.no_centre, **gap),
-                           units=image.units,
+                           units=image.units, probability_map=probability,
                            source=f"autotrace:{args.role}", channel=args.channel, frame=args.frame)
     except ValueError as err:  # nothing above the threshold
         raise CLIError(f"{args.image}: {err}") from None
     write_reconstruction(result.tree, args.output)
     facts = {"n_trees": len(result.tree.roots()), "n_paths": len(result.tree.paths), "n_nodes": result.tree.n_nodes,
              "elapsed_s": round(result.elapsed_s, 3), "threshold": round(result.threshold, 6),
-             "warnings": result.warnings, "output": str(args.output)}
+             "threshold_reason": result.threshold_reason, "warnings": result.warnings, "output": str(args.output)}
     if read is not None:
         facts["seeds"] = read.report()
     print(json.dumps(facts, ensure_ascii=False))
@@ -967,12 +975,16 @@ def _add_autotrace_command(sub) -> None:
     auto.add_argument("--role", choices=("root", "tip", "waypoint"), default="root",
                       help="root: one tree per seed (default); tip: routes from the soma to each seed; "
                            "waypoint: routes pulled through the seeds and never pruned")
-    auto.add_argument("--layer", metavar="FILE.tif", help="trace this same-shaped TIFF (a probability map) instead")
-    auto.add_argument("--score-map", default="tubeness", metavar="tubeness|frangi|none|FILE.tif",
-                      help="branch scores: a filter of the traced volume (default tubeness), none, or a TIFF")
+    auto.add_argument("--layer", metavar="FILE.tif",
+                      help="trace this same-shaped TIFF instead; a probability map (values in [0, 1]) is traced at "
+                           "a probability threshold estimated from it (0.1-0.5) and scores its own nodes")
+    auto.add_argument("--score-map", default="auto", metavar="auto|tubeness|frangi|none|FILE.tif",
+                      help="branch scores: a filter of the traced volume, none, or a TIFF (default auto: the "
+                           "probability map traced, else tubeness)")
     auto.add_argument("--multi-cell", action="store_true",
                       help="several cells that must not overlap (territory limits, exclusion buffer)")
-    auto.add_argument("--threshold", type=float, help="background grey level (default: estimated)")
+    auto.add_argument("--threshold", type=float,
+                      help="background grey level or probability (default: estimated, for a probability map as one)")
     auto.add_argument("--connectivity", type=int, choices=(6, 18, 26), default=18,
                       help="fast marching's neighbourhood (default 18, SNT's; 26 keeps thin oblique neurites)")
     auto.add_argument("--gap-penalty", type=_non_negative,
@@ -1043,7 +1055,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--units", choices=("um", "voxel"), default="um",
                        help="units of --from/--to: physical (default, the image's unit) or voxel indices")
     trace.add_argument("--cost", choices=("reciprocal", "difference", "difference-squared", "probability"),
-                       default="reciprocal")
+                       help="SNT's cost function (default: probability on a probability map, a TIFF of values in "
+                            "[0, 1]; reciprocal otherwise)")
     trace.add_argument("--layer", default="raw",
                        help="raw (default), tubeness, frangi, gaussian, or a same-shaped TIFF (a probability map)")
     trace.add_argument("--scales", type=_scales, help="filter scales in physical units, e.g. 0.6,1.2")

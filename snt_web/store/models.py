@@ -4,7 +4,8 @@ A model is a ``.sntclf`` file (:mod:`snt_web.classify.model_io`: skops with an
 explicit list of trusted types, never a pickle) under
 ``projects/<id>/models/``; it is registered as a ``classifier`` attachment
 holding its JSON description (classes, out-of-bag accuracy, samples per
-class, feature settings), through the command layer, like every change.
+class and background samples by source, the share of the traced region its
+paths fill, feature settings), through the command layer, like every change.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def save_model(store: ProjectStore, project_id: str, user: str | None, name: str
     meta = {
         "name": name, "file": file, "classes": list(classifier.class_names),
         "oob_accuracy": classifier.oob_accuracy, "class_counts": classifier.class_counts,
+        "background_counts": classifier.background_counts,
+        "expected": None if classifier.expected is None else classifier.expected.to_json(),
         "feature_settings": classifier.settings.to_json(), "n_channels": classifier.n_channels,
     }
     try:

@@ -352,7 +352,11 @@ def set_member(project_id: str):
 @blueprint.post("/projects/<project_id>/probability-map")
 @upload_route
 def post_probability_map(project_id: str):
-    """A TIFF matching the project image (one channel per class) becomes a secondary layer."""
+    """A TIFF matching the project image (one channel per class) becomes a secondary layer.
+
+    The answer says what its values are (``values``: probability, labels or
+    scores, :func:`snt_web.store.maps.save_map`).
+    """
     _may(project_id, "edit")
     data = _body()
     filename = request.args.get("name") or "probability-map.tif"
@@ -365,7 +369,7 @@ def post_probability_map(project_id: str):
         raise APIError(400, str(err)) from None
     meta = next(m for m in maps.list_maps(_store(), project_id) if m["name"] == maps.map_name(filename))
     return {"version": record.version, "kind": maps.KIND, "name": meta["name"], "classes": meta["classes"],
-            "bytes": len(data)}
+            "values": meta["values"], "bytes": len(data)}
 
 
 # --- jobs --------------------------------------------------------------------------------------------

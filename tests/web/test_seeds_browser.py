@@ -265,7 +265,8 @@ def test_import_filter_and_autotrace_from_the_visible_seeds(dash_duo, worked_app
     dash_duo.select_dcc_dropdown("#seeds-layer", value="gaussian")
     _set(dash_duo, "trace-scales", "'0.3'")
     dash_duo.find_element("#seeds-autotrace").click()
-    wait_until(dash_duo, lambda: "Autotracing from 1 seeds as roots" in _message(dash_duo))
+    wait_until(dash_duo, lambda: "Autotracing from 1 seeds as roots as a job (threshold: estimated from the image)"
+               in _message(dash_duo))
     (job,) = app.server.config["SNT_WEB_JOBS"].list("demo", 5)
     assert job.kind == "autotrace" and job.params["seeds"] == [[*np.round(soma, 6).tolist(), 0.95]]
     assert job.params["connectivity"] == 26 and job.params["layer"] == "gaussian" and job.params["scales"] == [0.3]
@@ -274,6 +275,9 @@ def test_import_filter_and_autotrace_from_the_visible_seeds(dash_duo, worked_app
     tree = store.reconstruction("demo")
     assert len(tree.roots()) == 1
     assert np.linalg.norm(tree.roots()[0].points[0] - soma) < 3.0
+    # The panel says what was added, at which threshold and why.
+    wait_until(dash_duo, lambda: f"Autotraced 1 tree: {len(tree.paths)} paths" in _message(dash_duo), timeout=20)
+    assert "(estimated from the image)" in _message(dash_duo)
     wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
         "return document.querySelectorAll('#path-table .ag-center-cols-container .ag-row').length") > 0, timeout=20)
     wait_until(dash_duo, lambda: any(t["name"] == "paths" and t["n"] > 0 for t in traces_3d(dash_duo)))

@@ -35,8 +35,8 @@ from ...limits import trace_concurrency, trace_max_seconds, trace_max_voxels
 from ...model.picking import nearest_segment, pick_node
 from ...store import StaleVersionError, StoreError
 from ...store.commands import Redo, Undo, apply, edit_tree
-from ...store.layers import MAP_PREFIX, layer_ready, project_layer
-from ...tracing.layers import FILTERED_LAYERS, parse_scales
+from ...store.layers import MAP_PREFIX, layer_ready, layer_values, project_layer
+from ...tracing.layers import FILTERED_LAYERS, default_cost, parse_scales
 from ...tracing import trace_path, voxels_to_points
 from ...tracing.costs import COSTS
 from ...tracing.snapping import snap_to_brightest
@@ -416,6 +416,21 @@ def register(app) -> None:
         except (StoreError, ValueError) as err:
             out = Outcome(message=f"{err}.", ok=False)
         return out.trace, out.meta, *(ok if out.ok else error)(out.message), out.mode
+
+    @app.callback(
+        Output("trace-cost", "value"),
+        Input("trace-layer", "value"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _default_cost(layer, meta):
+        """The chosen layer's default cost: SNT's probability cost on a probability map."""
+        if not meta or not layer:
+            return no_update
+        try:
+            return default_cost(layer_values(readable_store(meta["id"]), meta["id"], layer))
+        except StoreError:  # a map deleted meanwhile
+            return no_update
 
     @app.callback(
         Output("trace-message", "children", allow_duplicate=True),
