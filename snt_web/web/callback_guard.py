@@ -180,6 +180,8 @@ PAGE_STATE = {
     ("jobs-finished", "data"): Optional[JobsFinished],
     ("curation-current", "data"): Optional[CurrentWarning],
     ("maps-loaded", "data"): Optional[Annotated[str, Field(strict=True)]],
+    ("seeds-autotrace-job", "data"): Optional[Annotated[str, Field(strict=True),
+                                                        AfterValidator(lambda v: check_id("job", v))]],
     ("view-3d-base", "data"): Optional[dict],
     **{(f"view-{plane}-base", "data"): Optional[dict] for plane in ("xy", "zy", "xz")},
     ("display-channel", "value"): Optional[Annotated[int, Field(strict=True, ge=0, lt=2**31)]],
