@@ -62,14 +62,15 @@ from .corpus import (KINDS, SEEDS, TRAIN_SEED, Case, fit_score, neurite_probabil
 
 PARTS = ("autotrace", "classifier", "fit", "semiauto")
 LAYERS = ("raw", "tubeness", "map")
-# (label, metric path, test on a kind's means, text): the issue's targets.
+# (label, the value it is about, whether a kind's means meet it): the issue's targets.
 TARGETS = (
     ("map F1 >= 0.85", lambda m: _at(m, "classifier.f1"), lambda m: _at(m, "classifier.f1") >= 0.85),
     ("loop node F1 >= 0.90", lambda m: _at(m, "loop.f1"), lambda m: _at(m, "loop.f1") >= 0.90),
     ("raw >= skeleton + 0.03", lambda m: _at(m, "autotrace.margin"), lambda m: _at(m, "autotrace.margin") >= 0.03),
     ("raw >= 0.85 where skeleton >= 0.80", lambda m: _at(m, "autotrace.raw.f1"),
      lambda m: _at(m, "autotrace.skeleton.f1") < 0.80 or _at(m, "autotrace.raw.f1") >= 0.85),
-    ("fit >= 90% within 1 voxel", lambda m: _at(m, "fit.within_1_voxel"), lambda m: _at(m, "fit.within_1_voxel") >= 0.90),
+    ("fit >= 90% within 1 voxel", lambda m: _at(m, "fit.within_1_voxel"),
+     lambda m: _at(m, "fit.within_1_voxel") >= 0.90),
     ("fit radius error <= 0.5 voxel", lambda m: _at(m, "fit.median_radius_error"),
      lambda m: _at(m, "fit.median_radius_error") <= 0.5),
     *((f"semi-auto {layer} >= 95% of paths", (lambda m, layer=layer: _at(m, f"semiauto.{layer}.followed")),
@@ -96,8 +97,11 @@ def _traced(volume, case: Case, **options) -> dict:
 
 
 def measure(case: Case, parts, classifier=None, with_kimimaro: bool = True) -> dict:
-    """Every score of ``parts`` that ``case`` allows, and the seconds each part took."""
+    """Every score of ``parts`` that ``case`` allows, the seconds each part took, and a synthetic case's conditions."""
     out = {"name": case.name, "kind": case.kind, "seconds": {}}
+    if case.synthetic is not None:
+        out["conditions"] = case.synthetic.conditions.to_json()
+        out["snr"] = case.synthetic.snr
     seeds = case.seeds_xyz
     if "autotrace" in parts and case.complete:
         began = time.perf_counter()
@@ -140,7 +144,7 @@ def kind_means(results: list[dict]) -> dict:
             return float(np.mean(values))
         return None
 
-    metrics = [{k: v for k, v in r.items() if k not in ("name", "kind")} for r in results]
+    metrics = [{k: v for k, v in r.items() if k not in ("name", "kind", "conditions")} for r in results]
     return {k: v for k, v in merge(metrics).items() if v is not None}
 
 
@@ -164,7 +168,8 @@ def report(results: list[dict], verbose: bool) -> dict:
     if verbose:
         rows += [(f"  {r['name']}", r) for r in results if r["kind"] != "real"]
     _table("autotrace, node F1 at 2 voxels (raw: from the soma seeds; margin: raw - skeleton, target >= +0.03):",
-           [("raw", "autotrace.raw.f1"), ("precis.", "autotrace.raw.precision"), ("recall", "autotrace.raw.recall"),
+           [("SNR", "snr"), ("raw", "autotrace.raw.f1"), ("precis.", "autotrace.raw.precision"),
+            ("recall", "autotrace.raw.recall"),
             ("no seeds", "autotrace.raw_unseeded.f1"), ("gaussian", "autotrace.gaussian.f1"), ("loop", "loop.f1"),
             ("skeleton", "autotrace.skeleton.f1"), ("kimimaro", "autotrace.kimimaro.f1"),
             ("margin", "autotrace.margin")], rows)

@@ -138,7 +138,7 @@ def real_cases(data: Path = DATA) -> list[Case]:
 
 
 def node_score(tree: Tree, case: Case) -> dict:
-    """Node precision, recall and F1 at :data:`TOLERANCE_VOXELS` after resampling (:func:`snt_web.autotrace.node_f1`)."""
+    """Node precision, recall and F1 at :data:`TOLERANCE_VOXELS`, resampled (:func:`snt_web.autotrace.node_f1`)."""
     return node_f1(tree, case.truth, case.spacing_xyz, TOLERANCE_VOXELS)
 
 
@@ -202,34 +202,39 @@ def fit_score(case: Case, seed: int = 0) -> dict:
 
 
 def node_pairs(case: Case, seed: int = 0) -> list[tuple[tuple, tuple]]:
-    """Start and goal voxels (z, y, x) for semi-automatic tracing: truth nodes :data:`PAIR_STEPS` voxel steps apart.
+    """Start and goal voxels (z, y, x) for semi-automatic tracing: truth points :data:`PAIR_STEPS` voxel steps apart.
 
-    Along the longest paths first, from 10 nodes past each path's start
-    (clear of the fork it leaves) and outside every soma (3 lateral voxels
-    clear: where a user clicks on a neurite), each pair's length drawn in
-    the range and the next pair starting after the last; at most
-    :data:`PAIRS_PER_CASE`. A voxel step is the largest index change of a
-    step along the path.
+    Each truth path is resampled to one voxel between points (reconstructions
+    with sparse nodes too); along the longest paths first, from 10 voxels
+    past each path's start (clear of the fork it leaves) and outside every
+    soma (3 lateral voxels clear: where a user clicks on a neurite), each
+    pair's length is drawn in the range and the next pair starts after the
+    last (or ends with the path, if that is still in the range); at most
+    :data:`PAIRS_PER_CASE`. A voxel step is the largest index
+    change of a step along the path.
     """
     rng = np.random.default_rng(seed)
     shape = np.asarray(case.volume.shape)
     clear = 3 * float(min(case.spacing[1:]))
     somata = [p for p in case.truth.paths if p.swc_type == SOMA and p.radii is not None]
     pairs = []
-    for path in sorted((p for p in case.truth.paths if len(p) > 10), key=len, reverse=True):
-        zyx = np.clip(np.rint(path.points[:, ::-1] / case.spacing).astype(int), 0, shape - 1)
+    for path in sorted((p for p in case.truth.paths if len(p) > 1), key=lambda p: p.length, reverse=True):
+        xyz = resampled_nodes(Tree([path]), case.spacing_xyz)  # voxel units
+        zyx = np.clip(np.rint(xyz[:, ::-1]).astype(int), 0, shape - 1)
         steps = np.concatenate([[0], np.cumsum(np.abs(np.diff(zyx, axis=0)).max(axis=1))])
-        outside = np.ones(len(path), dtype=bool)
+        outside = np.ones(len(zyx), dtype=bool)
         for soma in somata:
-            outside &= np.linalg.norm(path.points - soma.points[0], axis=1) > soma.radii[0] + clear
+            outside &= np.linalg.norm(xyz * case.spacing_xyz - soma.points[0], axis=1) > soma.radii[0] + clear
         start = 10
         while len(pairs) < PAIRS_PER_CASE and start < len(zyx):
             if not outside[start]:
                 start += 1
                 continue
-            goal = int(np.searchsorted(steps, steps[start] + rng.integers(PAIR_STEPS[0], PAIR_STEPS[1] + 1)))
-            if goal >= len(zyx):
+            # As long as drawn, or as the rest of the path where that is shorter but in the range.
+            length = min(int(rng.integers(PAIR_STEPS[0], PAIR_STEPS[1] + 1)), steps[-1] - steps[start])
+            if length < PAIR_STEPS[0]:
                 break
+            goal = int(np.searchsorted(steps, steps[start] + length))
             if outside[goal]:
                 pairs.append((tuple(zyx[start].tolist()), tuple(zyx[goal].tolist())))
             start = goal + 5

@@ -85,7 +85,8 @@ def test_the_bench_measures_and_reports_its_parts(case, capsys):
     classifier = train(training.volume, training.spacing, samples, FeatureSettings(scales=(0.3, 0.6)),
                        n_estimators=5)
     result = bench_accuracy.measure(case, ("classifier", "fit", "semiauto"), classifier, with_kimimaro=False)
-    assert set(result) == {"name", "kind", "seconds", "classifier", "loop", "fit", "semiauto"}
+    assert set(result) == {"name", "kind", "seconds", "conditions", "snr", "classifier", "loop", "fit", "semiauto"}
+    assert result["conditions"]["bead_spacing_um"] > 0 and result["snr"] == pytest.approx(case.synthetic.snr)
     assert 0 <= result["classifier"]["f1"] <= 1 and 0 <= result["loop"]["f1"] <= 1
     assert set(result["semiauto"]) == {"raw", "tubeness", "map"} and result["semiauto"]["map"]["pairs"] >= 1
     other = {**result, "name": "beaded-x", "fit": {**result["fit"], "within_1_voxel": 0.0}}
