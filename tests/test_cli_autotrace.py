@@ -48,8 +48,7 @@ def test_gap_penalty_reaches_the_tracer(capsys, tmp_path, demo_files):
     out = tmp_path / "snt.traces"
     code, facts = _run(capsys, "autotrace", image_path, "--gap-penalty", "0", "--no-centre", "-o", out)
     assert code == 0, facts
-    snt = autotrace(image.volume(0, 0), image.spacing, settings=AutotraceSettings(gap_penalty=0.0, centre=False,
-                                                                                         connectivity=18))
+    snt = autotrace(image.volume(0, 0), image.spacing, settings=AutotraceSettings(gap_penalty=0.0, centre=False))
     assert facts["n_nodes"] == snt.tree.n_nodes
     np.testing.assert_allclose(np.concatenate([p.points for p in read_reconstruction(out).paths]),
                                np.concatenate([p.points for p in snt.tree.paths]), atol=1e-4)

@@ -1,23 +1,28 @@
 """``autotrace``: whole neurons from an image, APP2/GWDT-style, with seeds in SNT's three roles.
 
-Per run: threshold, one gray-weighted distance transform (waypoint bias
-applied), then per root fast marching, pruning (score map, dark leaves and
-segments, hierarchical) or, for tips, the union of routes to them, radii,
-smoothing and resampling, and the cell's paths. Ours, not SNT's, unless
-``centre`` is off: the soma as one node at its centre, nodes centred on the
-neurite, branches leaving their parents' axes in straight lines, and no end
-branch lying inside other paths (but for routes to seeds).
-Memory: the image, the distance transform (4 bytes a voxel), fast marching's
-arrays (9), a coverage mask (1) and, for several cells, the territory (2): 16
-bytes a voxel besides the image; everything else grows with the nodes reached
-(and the soma's box, about 30 bytes a voxel of a box four soma radii wide).
+Per run: the image prepared (:mod:`~.foreground`: smoothed as its noise
+calls for, its background subtracted, the threshold from the noise; not for
+a probability map or SNT's pipeline), one gray-weighted distance transform
+(waypoint bias applied), then per root fast marching, pruning (score map,
+dark leaves and segments, hierarchical) and gaps bridged from the pruned
+tree's tips (:mod:`~.reconnect`, re-pruned each round) or, for tips, the
+union of routes to them, radii, smoothing and resampling, and the cell's
+paths. Ours, not SNT's, unless ``centre`` is off (and ``gap_penalty`` 0):
+the preparation and the bridging, the soma as one node at its centre, nodes
+centred on the neurite, branches leaving their parents' axes in straight
+lines, and no end branch lying inside other paths (but for routes to seeds).
+Memory: the image, the prepared image (4 bytes a voxel, float32), the
+distance transform (4), fast marching's arrays (9), a coverage mask (1) and,
+for several cells, the territory (2): 20 bytes a voxel besides the image;
+everything else grows with the nodes reached (and the soma's box, about 30
+bytes a voxel of a box four soma radii wide).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage
@@ -45,6 +50,12 @@ SOMA_RADIUS_FRACTION = 0.6
 #: A centred node keeps at least this fraction of the grey level around its
 #: routed position (means of the 3 x 3 x 3 voxels around each), or it stays.
 CENTRED_MIN_GREY = 0.9
+#: SNT's smallest intensity length of a branch (sum of ``I / Imax`` along it).
+SNT_MIN_INTENSITY_LENGTH = 5.0
+#: The same on the prepared image (background 0), chosen on the synthetic
+#: corpus (seeds 201-204): at 5, faint, anisotropic and beaded stacks lost
+#: short branches and tips (node F1 -0.01 to -0.03), precision the same.
+PREPARED_MIN_INTENSITY_LENGTH = 2.0
 
 
 @dataclass(frozen=True)
@@ -68,8 +79,11 @@ class AutotraceSettings:
         a neighbouring branch (then pruned as short) and a branch reached
         by a jump that cuts its fork's corner. Gaps in a broken neurite,
         with no foreground route round, are still bridged.
-    min_branch_intensity_length : float
-        Smallest intensity length (sum of ``I / Imax``) of a branch (5.0).
+    min_branch_intensity_length : float, optional
+        Smallest intensity length (sum of ``I / Imax``) of a branch; None:
+        SNT's 5 on the image as it is, :data:`PREPARED_MIN_INTENSITY_LENGTH`
+        on the prepared image, whose background of 0 adds nothing to a
+        branch's grey levels (on the raw demo it is a third of a neurite's).
     sr_ratio : float
         Branch sensitivity: signal over redundant grey levels a branch needs (0.3).
     overlap : float
@@ -118,13 +132,44 @@ class AutotraceSettings:
           waypoint seeds, which are never pruned.
 
         On the demo neurons they raise node F1 by up to 0.023.
+    denoise : float, optional
+        Smoothing before the threshold, finest voxels; None: from the noise
+        over the signal (:func:`~.denoise.smoothing_sigma`). Ours, as the
+        rest of the image's preparation (:mod:`~.foreground`), which SNT's
+        pipeline (:attr:`snt_only`) and a probability map skip.
+    subtract_background : bool
+        Subtract the background's slow changes (:mod:`~.background`) and
+        set the threshold from the noise (True), or smooth only and take
+        SNT's threshold of the smoothed image.
+    noise_sigmas : float
+        Threshold in standard deviations of the smoothed noise (3).
+    min_contrast : float
+        Least threshold as a fraction of the bright foreground's level
+        (0.1): on a clean stack the noise alone would put the threshold in
+        the blur around bright neurites.
+    denoise_scale : float
+        The smoothing's width, finest voxels, at a noise equal to the signal (3).
+    reconnect_voxels : float
+        Gaps bridged from the tips of the pruned tree (and from orphan
+        pieces towards it) up to this long, finest voxels (20; see
+        :func:`~.reconnect.bridge_gaps`).
+    reconnect_angle : float
+        A bridge leaves a tip within this angle of its direction, degrees (60).
+    reconnect_rounds : int
+        Bridging, re-marching and pruning repeated at most this often (8).
+    reconnect_piece_voxels : float
+        A piece beyond a gap is kept when it reaches this many voxels (6)...
+    reconnect_orphans : bool
+        Also bridge pieces that point at the cell rather than away from a tip.
+    reconnect_piece_mean : float
+        ... and averages this multiple of the threshold (1.3).
     """
 
     threshold: float | None = None
-    connectivity: int = 26
+    connectivity: int = 18
     max_gap: int = 3
     gap_penalty: float = 1.0
-    min_branch_intensity_length: float = 5.0
+    min_branch_intensity_length: float | None = None
     sr_ratio: float = 0.3
     overlap: float = 0.1
     score_threshold: float = 0.0
@@ -155,6 +200,12 @@ class AutotraceSettings:
         """SNT's pipeline alone: ``centre`` off and ``gap_penalty`` 0 turn every step of ours off."""
         return not self.centre and self.gap_penalty == 0
 
+    def intensity_length(self, prepared: bool) -> float:
+        """The smallest intensity length of a branch on the image as it is or on the prepared one."""
+        if self.min_branch_intensity_length is not None:
+            return float(self.min_branch_intensity_length)
+        return PREPARED_MIN_INTENSITY_LENGTH if prepared else SNT_MIN_INTENSITY_LENGTH
+
 
 @dataclass
 class AutotraceResult:
@@ -166,6 +217,9 @@ class AutotraceResult:
         One arbor per cell, physical coordinates (``units``), paths named
         ``Cell <k>`` and tagged with the source.
     threshold : float
+        Background level of the image traced (:func:`traced_image`): of the
+        image itself, or of the prepared one (smoothed, its background
+        subtracted to 0).
     roots_zyx : ndarray of int (n, 3)
         Root voxel of each traced cell, in tracing order.
     territory : ndarray of int16 (z, y, x) or None
@@ -273,7 +327,8 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
 
     if isinstance(score_map, str) and score_map == "auto":
         score_map = volume if probability_map else "tubeness"
-    volume, threshold, reason, prepared = _prepared(volume, spacing, settings, probability_map)
+    volume, threshold, reason, prepared = traced_image(volume, spacing, settings, probability_map)
+    settings = replace(settings, min_branch_intensity_length=settings.intensity_length(prepared))
     report(2, f"threshold {threshold:g} ({reason})")
     gwdt = gray_weighted_distance(volume, threshold, settings.connectivity)
     max_gwdt = float(gwdt.max())
@@ -366,8 +421,9 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
                            reason, working, time.perf_counter() - began)
 
 
-def _prepared(volume, spacing, settings, probability_map: bool) -> tuple[np.ndarray, float, str, bool]:
-    """The image the tracer works on, its threshold, the threshold's reason, and whether the image is a new array.
+def traced_image(volume, spacing, settings: AutotraceSettings, probability_map: bool
+                 ) -> tuple[np.ndarray, float, str, bool]:
+    """The image :func:`autotrace` works on, its threshold, the threshold's reason, and whether the image is new.
 
     A probability map is traced as it is, at its :func:`~.threshold.map_threshold`
     (it has no noise or background of a microscope's); SNT's pipeline
