@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .marching import march
+from .marching import closed, march
 
 __all__ = ["TIP_DIRECTION_VOXELS", "bridge_gaps", "tip_directions", "bridge_targets", "bridge_voxels",
            "piece_extent", "piece_ends"]
@@ -293,13 +293,8 @@ def _targets(gwdt, state, tips, directions, offsets, lengths, units, min_cos, ow
             flat = (z * ny + y) * nx + x
             if state[flat] == _ALIVE:
                 continue
-            if limited:
-                if owners[z, y, x] != 0:
-                    continue
-                d2 = (((z - root[0]) * spacing[0]) ** 2 + ((y - root[1]) * spacing[1]) ** 2
-                      + ((x - root[2]) * spacing[2]) ** 2)
-                if d2 > reach * reach:
-                    continue
+            if limited and closed(owners, z, y, x, root, reach, spacing):
+                continue
             score = lengths[k] * (2.0 - cos)
             if score < best:
                 best = score
