@@ -60,8 +60,8 @@
     },
 
     /* Inputs: base figure, cursor, display, path lines, tracing state,
-       probability-map overlay; state: project, plane. Outputs: the figure with
-       slice image (and overlay), paths, candidate and crosshair; the readout. */
+       probability-map layers; state: project, plane. Outputs: the figure with
+       slice image (and map layers), paths, candidate and crosshair; the readout. */
     sliceFigure: function (base, cursor, display, lines, trace, overlay, meta, plane, seeds) {
       if (!base) { return [window.dash_clientside.no_update, ""]; }
       var fig = {data: base.data, layout: Object.assign({}, base.layout)};
@@ -76,17 +76,7 @@
       fig.data = fig.data.concat(radiusCircles(lines, plane, cursor, meta));
       fig.data = fig.data.concat(seedTraces(seeds, plane, index, meta));
       var image = Object.assign({}, base.layout.images[0], {source: sliceUrl(meta, plane, index, display)});
-      fig.layout.images = [image];
-      if (overlay) {
-        var mapUrl = overlay.url + "/" + plane + "/" + index + ".png?lo=" + overlay.lo + "&hi=" + overlay.hi;
-        if (overlay.replace) {
-          image.source = mapUrl + "&opaque=1";
-        } else {
-          fig.layout.images.push(Object.assign({}, base.layout.images[0], {
-            source: mapUrl + "&cmap=" + overlay.cmap, opacity: overlay.opacity, layer: "below", name: "overlay"
-          }));
-        }
-      }
+      fig.layout.images = mapLayers(image, overlay, plane, index);
       var shapes = base.layout.shapes.map(function (s) { return Object.assign({}, s); });
       shapes[0].x0 = shapes[0].x1 = cursor[h] * sp[INDEX[h]];
       shapes[1].y0 = shapes[1].y1 = cursor[v] * sp[INDEX[v]];
@@ -122,6 +112,32 @@
       return {data: data.concat([planes]), layout: base.layout};
     }
   };
+
+  /* Probability-map layers (the maps panel's `overlay` store: a list, bottom
+     first) drawn in order over the slice image, each in its colormap, window
+     and opacity; a layer marked opaque is drawn instead of everything beneath
+     it. Plotly keys layout images by their placement alone ([xref, x, sizex,
+     yref, y, sizey] in src/components/images/draw.js; not by source or name),
+     and its keyed d3 data join drops an image whose key another image already
+     holds: a layer placed exactly on the slice would never be drawn. So each
+     image is made wider by a millionth of the slice's width per place in the
+     list (a thousandth of a pixel per layer on a view 1000 px wide): every key
+     differs, and what is drawn does not move. */
+  var LAYER_KEY_STEP = 1e-6;
+  function mapLayers(image, layers, plane, index) {
+    var images = [image];
+    (layers || []).forEach(function (layer) {
+      var source = layer.url + "/" + plane + "/" + index + ".png?lo=" + layer.lo + "&hi=" + layer.hi +
+        "&cmap=" + layer.cmap;
+      if (layer.opaque) {
+        images = [];
+        source += "&opaque=1";
+      }
+      images.push(Object.assign({}, image, {source: source, opacity: layer.opaque ? 1 : layer.opacity}));
+    });
+    images.forEach(function (im, k) { im.sizex = image.sizex * (1 + k * LAYER_KEY_STEP); });
+    return images;
+  }
 
   /* Paths drawn on a slice view: the path-lines groups projected onto the
      plane (a slider move redraws the figure, so the projection is cached per

@@ -40,6 +40,7 @@ def main() -> None:
         compute_layer(driver)
         paint_background(driver)
         classify(driver)
+        probability_maps(driver)
         fit(driver)
         seeds_and_autotrace(driver)
         curate(driver)
@@ -213,6 +214,19 @@ def classify(driver):
         driver.find_element("css selector", "body").click()
         time.sleep(1)
     shoot(driver, "classifier.png", "classifier-info", settle=3)
+
+
+def probability_maps(driver):
+    """Lay the classifier map's other class over the first, fainter (a second row); then show neither, so that
+    the later shots show the image."""
+    driver.find_element("css selector", "#overlay-map").click()
+    next(o for o in driver.find_elements("css selector", ".dash-dropdown-option") if "background" in o.text).click()
+    time.sleep(2)
+    driver.execute_script("window.dash_clientside.set_props({type: 'overlay-opacity', index: 1}, {value: 0.2});")
+    shoot(driver, "probability-maps.png", "overlay-layers", settle=3)
+    for _ in range(2):
+        driver.find_element("css selector", "#overlay-layers button[id*=overlay-remove]").click()
+        time.sleep(1.5)
 
 
 def curate(driver):

@@ -12,14 +12,17 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from .io.errors import SNTWebIOError
 from .io.reconstruction import convert, read_reconstruction, write_reconstruction
-from .io.tiff import read_image
+from .io.tiff import read_image, read_image_info
+from .limits import SERVE_OPTIONS, LimitConfigError, current_limits
 from .jobs import BACKENDS, configured_backend, run_workers, start_workers, stop_workers
+from .jobs.worker import supervise_in_background
 from .jobs.worker import LOG_FORMAT
 
 DEFAULT_DATA_DIR = "~/.snt-web"
@@ -55,6 +58,21 @@ def _at_least(minimum: int):
     return parse
 
 
+def _positive_number(kind):
+    """An argparse type: a positive ``kind`` (int or float)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return value
+
+    return parse
+
+
 def _existing_file(path: str) -> Path:
     p = Path(path)
     if not p.is_file():
@@ -65,9 +83,12 @@ def _existing_file(path: str) -> Path:
 def cmd_info(args) -> int:
     path = _existing_file(args.file)
     if path.name.lower().endswith(IMAGE_SUFFIXES):
-        info = read_image(path).info()
+        info = read_image_info(path)
     else:
-        info = read_reconstruction(path).summary()
+        warnings = []  # what the reader worked around (a parent id naming no node), line by line
+        info = read_reconstruction(path, warnings=warnings).summary()
+        if warnings:
+            info["warnings"] = warnings
     print(json.dumps(info, indent=2, ensure_ascii=False))
     return 0
 
@@ -94,25 +115,41 @@ def _store(args):
     return ProjectStore(Path(args.data_dir).expanduser(), os.environ.get("SNT_WEB_DATABASE_URL") or None)
 
 
+def _set_limits(args) -> None:
+    """Limits given as options become the environment of the server and of the workers it starts."""
+    for option, (variable, _, _, _) in SERVE_OPTIONS.items():
+        value = getattr(args, option.lstrip("-").replace("-", "_"))
+        if value is not None:
+            os.environ[variable] = str(value)
+
+
 def cmd_serve(args) -> int:
     from .store import Accounts, open_startup_project
     from .web.app import create_app
-    from .web.auth import AuthConfig, AuthConfigError, auth_mode_for
+    from .web.auth import AuthConfig, auth_mode_for
+    from .web.proxies import TrustedProxies
+
+    _set_limits(args)
 
     if args.image is not None:
         _existing_file(args.image)
     store = _store(args)
     try:
         mode = auth_mode_for(args.host, Accounts(store).has_users(), args.demo_readonly)
-    except AuthConfigError as err:
+        proxies = TrustedProxies.from_env()
+    except ValueError as err:  # AuthConfigError included
         raise CLIError(str(err)) from None
     project_id = open_startup_project(store, args.image)
-    app = create_app(store, project_id, auth=AuthConfig(mode=mode, secure_cookies=args.secure_cookies))
+    auth = AuthConfig(mode=mode, secure_cookies=args.secure_cookies, trusted_proxies=proxies)
+    app = create_app(store, project_id, auth=auth)
     workers, jobs = _start_job_workers(args, store)
+    # A worker that dies (killed, out of memory) is replaced: the server keeps --workers of them.
+    supervisor = supervise_in_background(workers, store.data_dir, store.database_url)
     print(f"SNT Web: http://{args.host}:{args.port}  ({mode}; data in {store.data_dir}; {jobs})", flush=True)
     try:
         app.run(host=args.host, port=args.port, debug=False)
     finally:
+        supervisor.set()
         stop_workers(workers)
     return 0
 
@@ -136,6 +173,7 @@ def _jobs_backend(name: str | None = None) -> str:
 
 def cmd_worker(args) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    current_limits()  # a limit set to nonsense stops the worker now, in one line
     store = _store(args)
     backend = _jobs_backend(args.backend)
     print(f"SNT Web worker: {backend} backend, {args.concurrency} at a time; data in {store.data_dir}", flush=True)
@@ -175,21 +213,55 @@ def cmd_user_passwd(args) -> int:
     accounts = _accounts(args)
     if accounts.user(args.name) is None:
         raise CLIError(f"no user {args.name!r}")
+    password = _read_password(args, "New password: ")
+    revoke = args.revoke_tokens
+    tokens = len(accounts.tokens(args.name))
+    if revoke is None and tokens and not args.password_stdin:
+        answer = input(f"{args.name} has {tokens} API token{'s' if tokens > 1 else ''}: revoke them too? [y/N] ")
+        revoke = answer.strip().lower() in ("y", "yes")
     try:
-        accounts.set_password(args.name, _read_password(args, "New password: "))
+        ended = accounts.set_password(args.name, password, revoke_tokens=bool(revoke))
     except ValueError as err:
         raise CLIError(str(err)) from None
-    print(f"password of {args.name} changed")
+    print(f"password of {args.name} changed; {ended['sessions']} browser sessions ended; "
+          f"{ended['tokens']} API tokens revoked, {ended['tokens_kept']} kept")
     return 0
 
 
-def cmd_user_token(args) -> int:
+def cmd_user_token_add(args) -> int:
+    from .store.accounts import token_id
+
     try:
         token = _accounts(args).create_token(args.name, args.label)
     except ValueError as err:
         raise CLIError(str(err)) from None
     print(token)
-    print("Keep this token: it is shown only once.", file=sys.stderr)
+    print(f"Keep this token: it is shown only once (its id, to revoke it: {token_id(token)}).", file=sys.stderr)
+    return 0
+
+
+def _when(seconds: float | None) -> str:
+    return "never" if seconds is None else datetime.fromtimestamp(seconds).isoformat(" ", "minutes")
+
+
+def cmd_user_token_list(args) -> int:
+    accounts = _accounts(args)
+    if args.name is not None and accounts.user(args.name) is None:
+        raise CLIError(f"no user {args.name!r}")
+    print("id\tuser\tlabel\tcreated\tlast used")
+    for t in accounts.tokens(args.name):
+        print(f"{t.id}\t{t.user}\t{t.label}\t{_when(t.created)}\t{_when(t.last_used)}")
+    return 0
+
+
+def cmd_user_token_revoke(args) -> int:
+    accounts = _accounts(args)
+    for token_id in args.ids:
+        try:
+            token = accounts.revoke_token(token_id)
+        except ValueError as err:
+            raise CLIError(str(err)) from None
+        print(f"revoked token {token.id} of {token.user}" + (f" ({token.label})" if token.label else ""))
     return 0
 
 
@@ -237,15 +309,28 @@ def _add_account_commands(sub) -> None:
     add.add_argument("--role", default="annotator", choices=ROLES,
                      help="site role, for projects the user is not a member of (default annotator)")
     add.set_defaults(func=cmd_user_add)
-    passwd = user.add_parser("passwd", parents=[data_dir, password], help="change a password")
+    passwd = user.add_parser("passwd", parents=[data_dir, password],
+                             help="change a password (ends the user's browser sessions)")
     passwd.add_argument("name")
+    revoke = passwd.add_mutually_exclusive_group()
+    revoke.add_argument("--revoke-tokens", action="store_true", default=None,
+                        help="revoke the user's API tokens too (asked when the password is typed)")
+    revoke.add_argument("--keep-tokens", action="store_false", dest="revoke_tokens", help="keep their API tokens")
     passwd.set_defaults(func=cmd_user_passwd)
-    token = user.add_parser("token", parents=[data_dir], help="make an API token (printed once)")
-    token.add_argument("name")
-    token.add_argument("--label", default="")
-    token.set_defaults(func=cmd_user_token)
+    token = user.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token_add = token.add_parser("add", parents=[data_dir], help="make an API token (printed once)")
+    token_add.add_argument("name")
+    token_add.add_argument("--label", default="")
+    token_add.set_defaults(func=cmd_user_token_add)
+    token_list = token.add_parser("list", parents=[data_dir], help="list API tokens: id, user, label, created, "
+                                                                   "last used (never the tokens themselves)")
+    token_list.add_argument("name", nargs="?", help="only this user's")
+    token_list.set_defaults(func=cmd_user_token_list)
+    token_revoke = token.add_parser("revoke", parents=[data_dir], help="revoke API tokens by id")
+    token_revoke.add_argument("ids", nargs="+", metavar="ID")
+    token_revoke.set_defaults(func=cmd_user_token_revoke)
     user.add_parser("list", parents=[data_dir], help="list accounts").set_defaults(func=cmd_user_list)
-    remove = user.add_parser("remove", parents=[data_dir], help="remove an account and its tokens")
+    remove = user.add_parser("remove", parents=[data_dir], help="remove an account, its sessions and tokens")
     remove.add_argument("name")
     remove.set_defaults(func=cmd_user_remove)
 
@@ -307,22 +392,24 @@ def cmd_trace(args) -> int:
     from .model import Path as TracedPath
     from .model import Tree
     from .tracing import trace_path, voxels_to_points
-    from .tracing.layers import LAYERS, filtered_layer
+    from .tracing.layers import LAYERS, default_cost, filtered_layer, value_kind
 
     image = read_image(_existing_file(args.image))
     volume = image.volume(args.channel - 1, args.frame - 1)
     if args.layer in LAYERS:
-        layer = filtered_layer(volume, args.layer, image.spacing, args.scales)
+        layer, values = filtered_layer(volume, args.layer, image.spacing, args.scales), "image"
     else:
         layer = _secondary_volume(args.layer, image)
+        values = value_kind(layer)
     start = _to_voxel(args.start, image, args.units, "--from")
     goal = _to_voxel(args.goal, image, args.units, "--to")
-    result = trace_path(layer, start, goal, spacing=image.spacing, cost=args.cost)
+    cost = args.cost or default_cost(values)
+    result = trace_path(layer, start, goal, spacing=image.spacing, cost=cost)
     path = TracedPath(0, voxels_to_points(result.path_zyx, image.spacing), channel=args.channel, frame=args.frame)
     tree = Tree([path], spacing_xyz=tuple(image.spacing[::-1]), units=image.units)
     write_reconstruction(tree, args.output)
     print(json.dumps({"length": round(path.length, 6), "units": image.units, "n_nodes": len(path),
-                      "cost": result.cost, "n_visited": result.n_visited, "search_s": round(result.search_s, 6),
+                      "cost": result.cost, "cost_function": cost, "layer_values": values, "n_visited": result.n_visited, "search_s": round(result.search_s, 6),
                       "output": str(args.output)}))
     return 0
 
@@ -402,7 +489,8 @@ def cmd_classify_train(args) -> int:
     train_s = time.perf_counter() - began
     save_classifier(classifier, args.output)
     print(json.dumps({"oob_accuracy": round(classifier.oob_accuracy, 6), "class_counts": classifier.class_counts,
-                      "scales": list(settings.scales), "n_features": classifier.n_features,
+                      "background_counts": classifier.background_counts,
+                      "expected_fraction": round(samples.expected.fraction, 6), "scales": list(settings.scales), "n_features": classifier.n_features,
                       "train_s": round(train_s, 3), "output": str(args.output)}, ensure_ascii=False))
     return 0
 
@@ -480,7 +568,8 @@ def _add_classify_commands(sub) -> None:
     train.add_argument("image", metavar="IMAGE", help="the TIFF the paths were traced on")
     train.add_argument("--paths", required=True, metavar="RECON", help="reconstruction (.swc or .traces)")
     train.add_argument("--background", metavar="LABELS.tif",
-                       help="voxels marked as background (non-zero); by default drawn away from the paths")
+                       help="voxels marked as background (non-zero), added to those drawn beside and away from "
+                            "the paths")
     train.add_argument("--mode", choices=MODES, default="skeleton",
                        help="label the paths' centrelines (skeleton, default) or their volumes from node radii")
     train.add_argument("--scales", type=_scales,
@@ -730,10 +819,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_crossovers(args) -> int:
-    import csv
-
     from .curation import find_bundles, find_crossovers
     from .io.atomic import atomic_write
+    from .io.csv_safe import csv_writer
 
     tree = read_reconstruction(_existing_file(args.recon))
     # Unset options keep each detector's own (SNT's) defaults.
@@ -744,7 +832,7 @@ def cmd_crossovers(args) -> int:
     else:
         events = find_crossovers(tree, include_self=args.include_self, **given)
     with atomic_write(args.output, "w") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = csv_writer(fh, lineterminator="\n")
         writer.writerow(("x", "y", "z", "distance", "angle", "paths"))
         for e in events:
             writer.writerow([f"{v:.6g}" for v in (*e.location, e.distance, e.angle)] + [";".join(map(str, e.paths))])
@@ -837,12 +925,16 @@ def cmd_autotrace(args) -> int:
     from .autotrace import AutotraceSettings, autotrace
     from .seeds import read_seeds_csv
 
+    from .tracing.layers import value_kind
+
     image = read_image(_existing_file(args.image))
     volume = _channel_volume(image, args.image, args.channel, args.frame)
+    probability = False
     if args.layer:
         volume = _secondary_volume(args.layer, image)
+        probability = value_kind(volume) == "probability"
     score_map = None if args.score_map == "none" else args.score_map
-    if score_map not in (None, "tubeness", "frangi"):
+    if score_map not in (None, "auto", "tubeness", "frangi"):
         score_map = _secondary_volume(score_map, image)
     xyz = confidence = read = None
     if args.seeds:
@@ -859,14 +951,14 @@ def cmd_autotrace(args) -> int:
                            multi_cell=args.multi_cell, score_map=score_map,
                            settings=AutotraceSettings(threshold=args.threshold, connectivity=args.connectivity,
                                                       centre=not args.no_centre, **gap),
-                           units=image.units,
+                           units=image.units, probability_map=probability,
                            source=f"autotrace:{args.role}", channel=args.channel, frame=args.frame)
     except ValueError as err:  # nothing above the threshold
         raise CLIError(f"{args.image}: {err}") from None
     write_reconstruction(result.tree, args.output)
     facts = {"n_trees": len(result.tree.roots()), "n_paths": len(result.tree.paths), "n_nodes": result.tree.n_nodes,
              "elapsed_s": round(result.elapsed_s, 3), "threshold": round(result.threshold, 6),
-             "warnings": result.warnings, "output": str(args.output)}
+             "threshold_reason": result.threshold_reason, "warnings": result.warnings, "output": str(args.output)}
     if read is not None:
         facts["seeds"] = read.report()
     print(json.dumps(facts, ensure_ascii=False))
@@ -883,12 +975,16 @@ def _add_autotrace_command(sub) -> None:
     auto.add_argument("--role", choices=("root", "tip", "waypoint"), default="root",
                       help="root: one tree per seed (default); tip: routes from the soma to each seed; "
                            "waypoint: routes pulled through the seeds and never pruned")
-    auto.add_argument("--layer", metavar="FILE.tif", help="trace this same-shaped TIFF (a probability map) instead")
-    auto.add_argument("--score-map", default="tubeness", metavar="tubeness|frangi|none|FILE.tif",
-                      help="branch scores: a filter of the traced volume (default tubeness), none, or a TIFF")
+    auto.add_argument("--layer", metavar="FILE.tif",
+                      help="trace this same-shaped TIFF instead; a probability map (values in [0, 1]) is traced at "
+                           "a probability threshold estimated from it (0.1-0.5) and scores its own nodes")
+    auto.add_argument("--score-map", default="auto", metavar="auto|tubeness|frangi|none|FILE.tif",
+                      help="branch scores: a filter of the traced volume, none, or a TIFF (default auto: the "
+                           "probability map traced, else tubeness)")
     auto.add_argument("--multi-cell", action="store_true",
                       help="several cells that must not overlap (territory limits, exclusion buffer)")
-    auto.add_argument("--threshold", type=float, help="background grey level (default: estimated)")
+    auto.add_argument("--threshold", type=float,
+                      help="background grey level or probability (default: estimated, for a probability map as one)")
     auto.add_argument("--connectivity", type=int, choices=(6, 18, 26), default=18,
                       help="fast marching's neighbourhood (default 18, SNT's; 26 keeps thin oblique neurites)")
     auto.add_argument("--gap-penalty", type=_non_negative,
@@ -918,6 +1014,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_at_least(0), default=1,
                        help="job worker processes to start beside the app (default 1; 0: none, run "
                             "snt-web worker instead); the celery backend starts none")
+    for option, (variable, kind, what, _) in SERVE_OPTIONS.items():
+        serve.add_argument(option, type=_positive_number(kind), metavar="N", help=f"{what} (sets ${variable})")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run jobs (filtering, export) in the foreground")
@@ -957,7 +1055,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--units", choices=("um", "voxel"), default="um",
                        help="units of --from/--to: physical (default, the image's unit) or voxel indices")
     trace.add_argument("--cost", choices=("reciprocal", "difference", "difference-squared", "probability"),
-                       default="reciprocal")
+                       help="SNT's cost function (default: probability on a probability map, a TIFF of values in "
+                            "[0, 1]; reciprocal otherwise)")
     trace.add_argument("--layer", default="raw",
                        help="raw (default), tubeness, frangi, gaussian, or a same-shaped TIFF (a probability map)")
     trace.add_argument("--scales", type=_scales, help="filter scales in physical units, e.g. 0.6,1.2")
@@ -977,10 +1076,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    # tifffile logs what it finds wrong in a file (a bad page offset) before raising; our one line says it.
+    # A handler of its own keeps Python's last-resort handler from printing that to stderr; a worker's
+    # logging setup still receives it.
+    logging.getLogger("tifffile").addHandler(logging.NullHandler())
     try:
         return args.func(args)
-    except (SNTWebIOError, CLIError) as err:
+    except (SNTWebIOError, CLIError, LimitConfigError) as err:
         print(f"snt-web: {err}", file=sys.stderr)
+        return 2
+    except MemoryError as err:
+        name = getattr(args, "file", None) or getattr(args, "image", None) or args.command
+        print(f"snt-web: {name}: not enough memory ({err or 'MemoryError'})", file=sys.stderr)
         return 2
     except OSError as err:
         name = err.filename or getattr(args, "file", None) or ""

@@ -84,6 +84,31 @@ def test_a_probability_map_as_layer_and_as_score_map(capsys, tmp_path, demo_file
         code, facts = _run(capsys, "autotrace", image_path, option, pmap, "-o", out)
         assert code == 0 and facts["n_trees"] == 1, facts
         assert node_f1(read_reconstruction(out), truth, truth.spacing_xyz)["f1"] >= 0.85
+        # 8-bit values are grey levels, not probabilities: the threshold is estimated as for an image.
+        assert facts["threshold_reason"] == "estimated from the image" and facts["threshold"] > 1
+
+
+def test_a_probability_map_is_traced_at_a_probability_and_says_so(capsys, tmp_path, demo_files):
+    from scipy import ndimage
+
+    from snt_web.autotrace.threshold import map_threshold
+
+    image_path, truth_path = demo_files
+    image, truth = read_image(image_path), read_reconstruction(truth_path)
+    # A network's output: the neurites near 1, a soft rim, a faint haze of noise.
+    occupancy = ndimage.gaussian_filter(render_tree(truth, image.shape_zyx, image.spacing), 0.7)
+    noise = np.random.default_rng(0).uniform(0, 0.08, occupancy.shape)
+    probability = np.clip(occupancy + noise, 0, 1).astype(np.float32)
+    pmap = tmp_path / "pmap.tif"
+    write_image(pmap, Image(probability[None, None], image.spacing, image.units, "p", "ZYX"))
+    out = tmp_path / "map.traces"
+    code, facts = _run(capsys, "autotrace", image_path, "--layer", pmap, "-o", out)
+    assert code == 0, facts
+    assert facts["threshold_reason"] == "probability map" and facts["threshold"] == map_threshold(probability)
+    assert 0.1 <= facts["threshold"] <= 0.5  # above the haze
+    assert facts["n_trees"] == 1 and node_f1(read_reconstruction(out), truth, truth.spacing_xyz)["f1"] >= 0.85
+    code, facts = _run(capsys, "autotrace", image_path, "--layer", pmap, "--threshold", "0.3", "-o", out)
+    assert code == 0 and (facts["threshold"], facts["threshold_reason"]) == (0.3, "given")
 
 
 def test_bad_input_is_one_line_naming_the_problem(capsys, tmp_path, demo_files):

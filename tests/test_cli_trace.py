@@ -36,6 +36,34 @@ def test_trace_follows_the_truth_between_two_of_its_nodes(capsys, tmp_path, demo
     assert np.mean(off <= 2.0) >= 0.95
 
 
+def test_a_probability_map_is_searched_with_snts_probability_cost(capsys, tmp_path, demo_files):
+    from snt_web.io.image import Image
+    from snt_web.io.tiff import write_image
+    from snt_web.synth import render_tree
+
+    from scipy import ndimage
+
+    image_path, truth_path = demo_files
+    image, tree = read_image(image_path), read_reconstruction(truth_path)
+    truth = max(tree.paths, key=len)
+    occupancy = render_tree(tree, image.shape_zyx, image.spacing)
+    # A network's output (the neurites with soft edges), and a segmentation (integers: labels, traced as an image).
+    maps = {"p.tif": ndimage.gaussian_filter(occupancy, 0.7).astype(np.float32),
+            "labels.tif": (occupancy >= 0.5).astype(np.uint8)}
+    start, goal = truth.points[3], truth.points[min(len(truth) - 4, 80)]
+    for name, cost in (("p.tif", "probability"), ("labels.tif", "reciprocal")):
+        write_image(tmp_path / name, Image(maps[name][None, None], image.spacing, image.units, name, "ZYX"))
+        out = tmp_path / f"{name}.traces"
+        code = main(["trace", str(image_path), "--from", ",".join(map(str, start)), "--to",
+                     ",".join(map(str, goal)), "--layer", str(tmp_path / name), "-o", str(out)])
+        facts = json.loads(capsys.readouterr().out)
+        assert code == 0 and facts["cost_function"] == cost, facts
+    spacing_xyz = np.asarray(image.spacing[::-1])
+    off = _distance_to_polyline(read_reconstruction(tmp_path / "p.tif.traces").paths[0].points / spacing_xyz,
+                                truth.points / spacing_xyz)
+    assert np.mean(off <= 2.0) >= 0.95
+
+
 def test_voxel_units_and_bad_points(capsys, tmp_path, demo_files):
     image_path, _ = demo_files
     out = tmp_path / "t.swc"

@@ -34,7 +34,7 @@ def test_user_add_list_passwd_token_remove(capsys, monkeypatch, data):
                      stdin="second password\n")
     assert code == 0 and accounts.verify_password("ann", "second password") is not None
     assert accounts.verify_password("ann", "first password") is None
-    code, out, err = run(capsys, monkeypatch, "user", "token", "ann", "--label", "ci", "--data-dir", data)
+    code, out, err = run(capsys, monkeypatch, "user", "token", "add", "ann", "--label", "ci", "--data-dir", data)
     token = out.strip()
     assert code == 0 and len(out.splitlines()) == 1 and "only once" in err
     assert accounts.verify_token(token).name == "ann"
@@ -56,7 +56,10 @@ def test_user_add_asks_twice_without_stdin(capsys, monkeypatch, data):
     (["user", "add", "x", "--password-stdin"], "short\n", "at least"),
     (["user", "add", "bad/name", "--password-stdin"], "long enough pw\n", "bad/name"),
     (["user", "passwd", "ghost", "--password-stdin"], "long enough pw\n", "ghost"),
-    (["user", "token", "ghost"], None, "ghost"),
+    (["user", "token", "add", "ghost"], None, "ghost"),
+    (["user", "token", "list", "ghost"], None, "ghost"),
+    (["user", "token", "revoke", "0123456789ab"], None, "0123456789ab"),
+    (["user", "token", "revoke", "../etc"], None, "12 hex digits"),
     (["user", "remove", "ghost"], None, "ghost"),
     (["member", "set", "nope", "ann", "viewer"], None, "nope"),
 ])

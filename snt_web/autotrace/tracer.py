@@ -32,7 +32,7 @@ from .pruning import hierarchical_prune, prune_leaves, prune_terminal_segments
 from .radius import node_radii
 from .scoring import adaptive_threshold, node_scores, score_scales
 from .soma import one_node_soma
-from .threshold import auto_threshold
+from .threshold import auto_threshold, map_threshold
 
 __all__ = ["ROLES", "AutotraceSettings", "AutotraceResult", "autotrace"]
 
@@ -155,6 +155,9 @@ class AutotraceResult:
         its exclusion buffer, 0 elsewhere.
     warnings : list of str
         Seeds that could not be used, cells with no tree.
+    threshold_reason : str
+        Why that threshold: ``"given"``, ``"estimated from the image"`` or
+        ``"probability map"`` (:func:`~.threshold.map_threshold`).
     working_bytes : int
         Volume-sized working memory allocated (the image not counted).
     elapsed_s : float
@@ -165,6 +168,7 @@ class AutotraceResult:
     roots_zyx: np.ndarray
     territory: np.ndarray | None
     warnings: list[str] = field(default_factory=list)
+    threshold_reason: str = "given"
     working_bytes: int = 0
     elapsed_s: float = 0.0
 
@@ -178,8 +182,8 @@ class _Soma:
 
 
 def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str = "root", multi_cell: bool = False,
-              score_map="tubeness", settings: AutotraceSettings = AutotraceSettings(), units: str = "µm",
-              source: str = "autotrace", channel: int = 1, frame: int = 1,
+              score_map="auto", settings: AutotraceSettings = AutotraceSettings(), units: str = "µm",
+              source: str = "autotrace", channel: int = 1, frame: int = 1, probability_map: bool = False,
               progress: Callable[[float, str], None] | None = None) -> AutotraceResult:
     """Trace whole neurons in ``volume``.
 
@@ -187,6 +191,8 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
     ----------
     volume : ndarray (z, y, x)
         The image or a secondary layer (a probability map), bright neurites.
+        A probability map (values in [0, 1]) should say so with
+        ``probability_map``.
     spacing_zyx : sequence of 3 float
         Voxel size, array order, in ``units``.
     seeds_xyz : array_like (n, 3), optional
@@ -204,15 +210,20 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
         Several cells that must not overlap: roots are the seeds (role
         ``root``) or the detected somas; each cell's reach is limited and
         what it claims is closed to the next.
-    score_map : {'tubeness', 'frangi'}, ndarray or None
+    score_map : {'auto', 'tubeness', 'frangi'}, ndarray or None
         Filter (of ``volume``) or map of the same shape whose values score
-        nodes; None: no score filtering.
+        nodes; None: no score filtering; ``'auto'``: the probability map
+        itself when ``probability_map``, else tubeness (SNT's default).
     settings : AutotraceSettings
     units : str
     source : str
         Tag added to every path's name, ``{source}``.
     channel, frame : int
         1-based, recorded on the paths.
+    probability_map : bool
+        ``volume`` is a probability map: without a threshold in ``settings``,
+        it is traced at the probability :func:`~.threshold.map_threshold`
+        estimates rather than at a grey level estimated as for an image.
     progress : callable, optional
         ``progress(percent, message)``.
 
@@ -242,8 +253,15 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
         raise ValueError(f"role {role!r} needs seeds")
     warnings: list[str] = []
 
-    threshold = auto_threshold(volume) if settings.threshold is None else float(settings.threshold)
-    report(2, f"threshold {threshold:g}")
+    if isinstance(score_map, str) and score_map == "auto":
+        score_map = volume if probability_map else "tubeness"
+    if settings.threshold is not None:
+        threshold, reason = float(settings.threshold), "given"
+    elif probability_map:
+        threshold, reason = map_threshold(volume), "probability map"
+    else:
+        threshold, reason = auto_threshold(volume), "estimated from the image"
+    report(2, f"threshold {threshold:g} ({reason})")
     gwdt = gray_weighted_distance(volume, threshold, settings.connectivity)
     max_gwdt = float(gwdt.max())
     if max_gwdt <= 0:
@@ -322,7 +340,7 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
         warnings.append(f"{role} seed {numbers[j]} is not reached from any root")
     tree = Tree(paths, spacing_xyz=tuple(float(s) for s in spacing[::-1]), units=units)
     return AutotraceResult(tree, threshold, np.asarray(roots, dtype=np.int64).reshape(-1, 3), territory, warnings,
-                           working, time.perf_counter() - began)
+                           reason, working, time.perf_counter() - began)
 
 
 def _somas(volume, gwdt, spacing, threshold, multi_cell, settings) -> np.ndarray:

@@ -36,7 +36,7 @@ a volume larger than memory is processed block by block
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,7 +238,8 @@ def compute_features(volume, spacing, settings: FeatureSettings, out=None, *, n_
     return block_features(volume, spacing, settings, None, out, n_jobs=n_jobs)
 
 
-def block_features(volume, spacing, settings: FeatureSettings, block=None, out=None, *, n_jobs: int = 1):
+def block_features(volume, spacing, settings: FeatureSettings, block=None, out=None, *, n_jobs: int = 1,
+                   scale_done=None):
     """The features of one block of a volume, equal to the whole volume's there.
 
     Only the block grown by :func:`feature_halo` is read.
@@ -251,6 +252,9 @@ def block_features(volume, spacing, settings: FeatureSettings, block=None, out=N
         The block (explicit starts and stops, step 1); the whole volume when omitted.
     out : ndarray of float32, shape (n_features, bz, by, bx), optional
         Where to write; any strides.
+    scale_done : callable, optional
+        Called with no argument, in the calling thread, as each scale is
+        filtered (a job's progress; an exception it raises stops the block).
 
     Returns
     -------
@@ -268,7 +272,7 @@ def block_features(volume, spacing, settings: FeatureSettings, block=None, out=N
     elif out.shape != shape or out.dtype != np.float32:
         raise ValueError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
     # Read as float32 once: scipy filters other types through a float copy per call.
-    _fill(np.asarray(volume[slab], dtype=np.float32), spacing, settings, core, out, n_jobs)
+    _fill(np.asarray(volume[slab], dtype=np.float32), spacing, settings, core, out, n_jobs, scale_done)
     return out
 
 
@@ -293,7 +297,7 @@ def iter_feature_blocks(volume, spacing, settings: FeatureSettings, block_shape,
         yield block, block_features(volume, spacing, settings, block, n_jobs=n_jobs)
 
 
-def _fill(slab, spacing, settings: FeatureSettings, core, out, n_jobs: int) -> None:
+def _fill(slab, spacing, settings: FeatureSettings, core, out, n_jobs: int, scale_done=None) -> None:
     """Write the features of ``slab[core]``, computed on the slab, into ``out``.
 
     Each scale filters only the part of the slab its own filters reach: the
@@ -331,6 +335,14 @@ def _fill(slab, spacing, settings: FeatureSettings, core, out, n_jobs: int) -> N
         # with one at the end.
         order = sorted(range(len(settings.scales)), key=lambda i: -settings.scales[i])
         running = {i: pool.submit(one_scale, i, settings.scales[i]) for i in order}
+        try:
+            for finished in as_completed(running.values()):
+                finished.result()
+                if scale_done is not None:
+                    scale_done()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # a cancelled job waits for the scales under way only
+            raise
         smoothed = [running[i].result() for i in range(len(settings.scales))]
     if rows["dog"] is not None:
         finer = [slab[core]] + smoothed[:-1]

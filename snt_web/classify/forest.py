@@ -23,6 +23,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ..imaging.slices import SLICE_AXIS, extract_slice
 from .blocks import block_shape_within, iter_blocks
+from .coverage import ExpectedCoverage
 from .features import FeatureSettings, block_features, feature_bytes, feature_halo, feature_names
 from .inference import ForestTables
 from .training import TrainingSamples
@@ -40,6 +41,13 @@ __all__ = [
 DEFAULT_MEMORY_BUDGET = 1 << 30
 # Trees grown between two progress reports (each a chance to cancel).
 _TREES_PER_STEP = 10
+# Rough relative costs, for a progress bar that moves at an even pace (they
+# change no result): filtering costs one unit per feature and voxel; growing
+# a tree _GROW_COST per sample, times log2 of the samples and the square root
+# of the features (what one split search reads); predicting a voxel
+# _PREDICT_COST per tree. Measured on the demo neuron, 2 cores.
+_GROW_COST = 1.0
+_PREDICT_COST = 0.5
 # Voxels predicted at once. Each tree runs over all the rows it is given:
 # rows that stay in the caches (64 Ki rows of 40 features, 10 MiB) are read
 # from memory once, not once per tree.
@@ -71,6 +79,12 @@ class PixelClassifier:
         Out-of-bag accuracy of the forest on its training samples.
     class_counts : dict of str to int
         Training samples per class.
+    background_counts : dict of str to int
+        Background samples by source (:data:`~.training.BACKGROUND_SOURCES`);
+        empty when unknown.
+    expected : ExpectedCoverage or None
+        The share of the traced region the training paths fill, which the
+        maps it makes are checked against (:func:`~.coverage.check_coverage`).
     version : str
         snt-web version that trained it.
     """
@@ -82,6 +96,8 @@ class PixelClassifier:
     n_channels: int
     oob_accuracy: float
     class_counts: dict[str, int]
+    background_counts: dict[str, int] = field(default_factory=dict)
+    expected: ExpectedCoverage | None = None
     version: str = field(default_factory=lambda: importlib.metadata.version("snt-web"))
 
     @property
@@ -122,8 +138,9 @@ def train(volume, spacing, samples: TrainingSamples, settings: FeatureSettings, 
     n_jobs : int, optional
         Threads; all cores by default.
     progress : callable, optional
-        ``progress(percent, message)`` after each block of features and each
-        few trees; an exception it raises cancels training.
+        ``progress(percent, message)`` after each scale of each block's
+        features and each ten trees, the percentages shared out by the
+        expected cost of each; an exception it raises cancels training.
     random_state : int
         Seed of the forest.
     memory_budget_bytes : float
@@ -141,7 +158,13 @@ def train(volume, spacing, samples: TrainingSamples, settings: FeatureSettings, 
         raise ValueError(f"no training samples for {', '.join(empty)}")
     if np.any(samples.coords < 0) or np.any(samples.coords >= volume.shape[1:]):
         raise ValueError(f"sample voxels lie outside the image of shape {volume.shape[1:]}")
-    features = _sample_features(volume, spacing, samples.coords, settings, memory_budget_bytes, n_jobs, progress)
+    blocks, which = _sample_blocks(volume, spacing, samples.coords, settings, memory_budget_bytes, n_jobs)
+    n_features, n = volume.shape[0] * settings.n_features, len(samples.labels)
+    filter_work = sum(math.prod(b.stop - b.start for b in block) for block in blocks) * n_features
+    grow_work = _GROW_COST * n_estimators * n * math.log2(max(n, 2)) * math.sqrt(n_features)
+    split = 100 * filter_work / (filter_work + grow_work)
+    features = _sample_features(volume, spacing, samples.coords, settings, blocks, which, n_jobs,
+                                _stage(progress, 0, split))
     weights = _class_weights(class_weight, samples)
     forest = RandomForestClassifier(n_estimators=0, max_depth=max_depth, class_weight=weights, oob_score=False,
                                     warm_start=True, random_state=random_state)
@@ -155,11 +178,13 @@ def train(volume, spacing, samples: TrainingSamples, settings: FeatureSettings, 
             # The out-of-bag score is computed once, with the last trees.
             forest.set_params(n_estimators=grown, oob_score=grown == n_estimators)
             forest.fit(features, samples.labels)
-            _report(progress, 50 + 50 * grown / n_estimators, f"{grown} of {n_estimators} trees")
+            _report(progress, (split * (n_estimators - grown) + 100 * grown) / n_estimators,
+                    f"{grown} of {n_estimators} trees")
     forest.set_params(warm_start=False)
     return PixelClassifier(forest=forest, settings=settings, class_names=samples.class_names,
                            spacing=tuple(float(s) for s in spacing), n_channels=volume.shape[0],
-                           oob_accuracy=float(forest.oob_score_), class_counts=samples.counts)
+                           oob_accuracy=float(forest.oob_score_), class_counts=samples.counts,
+                           background_counts=dict(samples.background_counts), expected=samples.expected)
 
 
 def parse_class_weights(text: str | None):
@@ -234,7 +259,8 @@ def apply(classifier: PixelClassifier, volume, spacing, *, memory_budget_bytes: 
     out : ndarray of float32, shape (n_classes, z, y, x), optional
         Where to write, e.g. a ``numpy.memmap``; any strides.
     progress : callable, optional
-        ``progress(percent, message)`` after each block; an exception it
+        ``progress(percent, message)`` after each scale of each block's
+        features and each chunk of its voxels predicted; an exception it
         raises cancels.
     classes : sequence of str or int, optional
         The classes wanted, by name or index; all by default.
@@ -314,26 +340,35 @@ def _predict_region(classifier: PixelClassifier, volume, spacing, region, classe
     features_buffer = np.empty(math.prod(block_shape) * n_features, dtype=np.float32)
     probabilities_buffer = np.empty(math.prod(block_shape) * len(rows), dtype=np.float32)
     blocks = list(iter_blocks(shape, block_shape))
+    # Within a block, filtering and predicting share its part of the bar by their expected costs.
+    filtering = n_features / (n_features + _PREDICT_COST * len(tables.trees))
     began = time.perf_counter()
-    for done, block in enumerate(blocks, 1):
+    for done, block in enumerate(blocks):
         in_volume = tuple(slice(r.start + b.start, r.start + b.stop) for r, b in zip(region, block))
         size = tuple(b.stop - b.start for b in block)
         voxels = math.prod(size)
+
+        def step(share, what, done=done):
+            elapsed = time.perf_counter() - began
+            _report(progress, 100 * (done + share) / len(blocks),
+                    f"block {done + 1} of {len(blocks)}: {what}, {elapsed:.0f} s")
+
         features = features_buffer[: voxels * n_features].reshape(size + (n_features,))
-        _features_into(volume, spacing, settings, in_volume, features, n_jobs)
+        _features_into(volume, spacing, settings, in_volume, features, n_jobs,
+                       lambda k, n: step(filtering * k / n, f"features {k} of {n}"))
         probabilities = probabilities_buffer[: voxels * len(rows)].reshape(len(rows), voxels)
         for start in range(0, voxels, _PREDICT_CHUNK):
             chunk = slice(start, start + _PREDICT_CHUNK)
             probabilities[:, chunk] = tables.probabilities(features.reshape(voxels, n_features)[chunk],
                                                            n_jobs=n_jobs)[:, rows].T
+            predicted = min(start + _PREDICT_CHUNK, voxels) / voxels
+            step(predicted + filtering * (1 - predicted), f"{100 * predicted:.0f}% of its voxels classified")
         out[(slice(None),) + block] = probabilities.reshape((len(rows),) + size)
-        elapsed = time.perf_counter() - began
-        _report(progress, 100 * done / len(blocks), f"block {done} of {len(blocks)}, {elapsed:.0f} s")
     return out
 
 
-def _sample_features(volume, spacing, coords, settings, budget, n_jobs, progress) -> np.ndarray:
-    """Features (n_samples, n_features) of the sample voxels, computed only for the blocks that hold them."""
+def _sample_blocks(volume, spacing, coords, settings, budget, n_jobs) -> tuple[list, np.ndarray]:
+    """The blocks holding samples (within the memory budget), and the block of each sample (an index)."""
     n_features = volume.shape[0] * settings.n_features
     shape = volume.shape[1:]
 
@@ -343,26 +378,51 @@ def _sample_features(volume, spacing, coords, settings, budget, n_jobs, progress
     block_shape = np.array(block_shape_within(shape, feature_halo(spacing, settings), budget, working_bytes))
     corners = coords // block_shape * block_shape
     unique, which = np.unique(corners, axis=0, return_inverse=True)
-    which = which.reshape(-1)
+    blocks = [tuple(slice(int(c), int(min(c + b, n))) for c, b, n in zip(corner, block_shape, shape))
+              for corner in unique]
+    return blocks, which.reshape(-1)
+
+
+def _sample_features(volume, spacing, coords, settings, blocks, which, n_jobs, progress) -> np.ndarray:
+    """Features (n_samples, n_features) of the sample voxels, computed only for the blocks that hold them.
+
+    ``blocks`` and ``which`` are :func:`_sample_blocks`'s answer.
+    """
+    n_features = volume.shape[0] * settings.n_features
     out = np.empty((len(coords), n_features), dtype=np.float32)
-    for i, corner in enumerate(unique):
-        block = tuple(slice(int(c), int(min(c + b, n))) for c, b, n in zip(corner, block_shape, shape))
+    for i, block in enumerate(blocks):
         size = tuple(b.stop - b.start for b in block)
         features = np.empty(size + (n_features,), dtype=np.float32)
-        _features_into(volume, spacing, settings, block, features, n_jobs)
+
+        def scale_done(k, n, i=i):
+            _report(progress, 100 * (i + k / n) / len(blocks), f"features of block {i + 1} of {len(blocks)}: "
+                                                              f"{k} of {n}")
+
+        _features_into(volume, spacing, settings, block, features, n_jobs, scale_done)
         inside = np.flatnonzero(which == i)
-        local = coords[inside] - corner
+        local = coords[inside] - [b.start for b in block]
         out[inside] = features[local[:, 0], local[:, 1], local[:, 2]]
-        _report(progress, 50 * (i + 1) / len(unique), f"features of block {i + 1} of {len(unique)}")
     return out
 
 
-def _features_into(volume, spacing, settings, block, features, n_jobs) -> None:
-    """Features of all channels over ``block`` into ``features`` (bz, by, bx, n_channels * n_features)."""
+def _features_into(volume, spacing, settings, block, features, n_jobs, done=None) -> None:
+    """Features of all channels over ``block`` into ``features`` (bz, by, bx, n_channels * n_features).
+
+    ``done(k, n)`` is called as each of the ``n`` scales of all channels is filtered.
+    """
     per_channel = settings.n_features
+    n = volume.shape[0] * len(settings.scales)
+    filtered = 0
+
+    def scale_done():
+        nonlocal filtered
+        filtered += 1
+        if done is not None:
+            done(filtered, n)
+
     for c in range(volume.shape[0]):
         rows = np.moveaxis(features[..., c * per_channel:(c + 1) * per_channel], -1, 0)
-        block_features(volume[c], spacing, settings, block, rows, n_jobs=n_jobs)
+        block_features(volume[c], spacing, settings, block, rows, n_jobs=n_jobs, scale_done=scale_done)
 
 
 def _class_rows(names, classes) -> list[int]:
@@ -396,3 +456,10 @@ def _n_jobs(n_jobs: int | None) -> int:
 def _report(progress, percent: float, message: str) -> None:
     if progress is not None:
         progress(float(percent), message)
+
+
+def _stage(progress, start: float, stop: float):
+    """``progress`` for one stage of the work: its 0-100 mapped to ``start``-``stop`` of the whole; None for None."""
+    if progress is None:
+        return None
+    return lambda percent, message: progress(start + (stop - start) * percent / 100, message)

@@ -7,7 +7,10 @@ A model file is a ZIP archive of two members:
     classifier"``), ``format_version`` (1), ``feature_settings`` (scales and
     groups), ``feature_names`` (channel by channel), ``class_names``,
     ``spacing_zyx`` of the training image, ``n_channels``, ``oob_accuracy``,
-    ``class_counts``, ``snt_web_version`` and ``sklearn_version``.
+    ``class_counts``, ``snt_web_version`` and ``sklearn_version``; and, from
+    files written since they were added (optional on reading),
+    ``background_counts`` (background samples by source) and ``expected``
+    (the share of the traced region its paths fill, and that region).
 ``forest.skops``
     The scikit-learn forest, written by ``skops.io.dumps``. It is loaded
     trusting only the types a forest is made of (:data:`TRUSTED_TYPES`, on
@@ -31,6 +34,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from ..io.atomic import atomic_write
 from ..io.errors import SNTWebIOError
+from .coverage import ExpectedCoverage
 from .features import FeatureSettings, feature_names
 from .forest import PixelClassifier
 
@@ -73,6 +77,8 @@ def save_classifier(classifier: PixelClassifier, path) -> None:
         "n_channels": classifier.n_channels,
         "oob_accuracy": classifier.oob_accuracy,
         "class_counts": classifier.class_counts,
+        "background_counts": classifier.background_counts,
+        "expected": None if classifier.expected is None else classifier.expected.to_json(),
         "snt_web_version": classifier.version,
         "sklearn_version": sklearn.__version__,
     }
@@ -138,6 +144,8 @@ def _from_metadata(path, metadata, forest: RandomForestClassifier) -> PixelClass
             forest=forest, settings=settings, class_names=class_names, spacing=spacing, n_channels=n_channels,
             oob_accuracy=float(metadata["oob_accuracy"]),
             class_counts={str(k): int(v) for k, v in metadata["class_counts"].items()},
+            background_counts={str(k): int(v) for k, v in (metadata.get("background_counts") or {}).items()},
+            expected=None if metadata.get("expected") is None else ExpectedCoverage.from_json(metadata["expected"]),
             version=str(metadata["snt_web_version"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as err:

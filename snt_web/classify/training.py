@@ -4,29 +4,39 @@ Each image channel the paths were traced on is a class ("SNT paths ch1"…):
 its voxels are those :func:`snt_web.labels.render_labels` draws for the
 paths, either their centrelines (``"skeleton"``) or their whole
 cross-section from the node radii (``"volume"``). The last class is the
-background: voxels the user marked, or else voxels drawn at random clear of
-every labelled voxel by a margin (:func:`default_margin`): a centreline says
-nothing about the neurite's width, a drawn cross-section says it all.
+background: voxels drawn at random clear of every labelled voxel by a margin
+(:func:`default_margin`; a centreline says nothing about the neurite's
+width, a drawn cross-section says it all), and the voxels the user painted,
+if any.
 
 Where a neurite ends is what the forest must learn, and voxels drawn
 uniformly almost never fall there (neurites fill a small part of a stack),
 so half the automatic background is drawn from a shell one voxel of the
 coarsest axis thick just beyond the margin, the rest anywhere beyond it.
+Painted background is added to that, never instead of it: a user paints
+where the background is plain to see, far from the neurites, and a forest
+that has seen only such background calls everything near a neurite neurite
+(a map tens of micrometres wide, with an out-of-bag accuracy near 1).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from ..labels import render_labels
 from ..model import Tree
+from .coverage import ExpectedCoverage, expected_coverage
 
-__all__ = ["BACKGROUND", "TrainingSamples", "channel_class_name", "default_margin", "samples_from_paths"]
+__all__ = ["BACKGROUND", "BACKGROUND_SOURCES", "TrainingSamples", "channel_class_name", "default_margin",
+           "samples_from_paths"]
 
 BACKGROUND = "background"
+#: Where background samples come from: the automatic shell just beyond the
+#: margin, the automatic draw anywhere beyond it, and the user's marks.
+BACKGROUND_SOURCES = ("near paths", "far", "painted")
 
 
 def channel_class_name(channel: int) -> str:
@@ -52,11 +62,18 @@ class TrainingSamples:
         Index of each voxel's class in ``class_names``.
     class_names : tuple of str
         Names of the classes, the background last.
+    background_counts : dict of str to int, optional
+        Background samples by where they come from (:data:`BACKGROUND_SOURCES`).
+    expected : ExpectedCoverage, optional
+        How much of the traced region the paths' volumes fill
+        (:func:`~.coverage.expected_coverage`).
     """
 
     coords: np.ndarray
     labels: np.ndarray
     class_names: tuple[str, ...]
+    background_counts: dict[str, int] = field(default_factory=dict)
+    expected: ExpectedCoverage | None = None
 
     def __post_init__(self):
         coords = np.asarray(self.coords, dtype=np.int64).reshape(-1, 3)
@@ -109,6 +126,7 @@ def samples_from_paths(
     near_fraction: float = 0.5,
     max_per_class: int = 50_000,
     seed: int = 0,
+    progress=None,
 ) -> TrainingSamples:
     """Labelled voxels for a pixel classifier: one class per traced channel, and the background.
 
@@ -123,26 +141,31 @@ def samples_from_paths(
     mode : {"skeleton", "volume"}
         Draw the paths' centrelines or their volumes (node radii).
     background : ndarray, shape ``shape_zyx``, optional
-        Voxels the user marked as background (non-zero). Any on a path are
-        ignored. When omitted, background voxels are drawn at random farther
-        than ``margin`` from every labelled voxel.
+        Voxels the user marked as background (non-zero), added to the
+        automatic background; any on a path are ignored.
     n_background : int, optional
-        Automatic background samples; five times the path samples by default.
+        Automatic background samples, drawn farther than ``margin`` from every
+        labelled voxel; five times the path samples by default.
     margin : float, optional
         Physical clearance of the automatic background; :func:`default_margin`
         by default.
     near_fraction : float
         Share of the automatic background drawn just beyond the margin.
     max_per_class : int
-        Cap on the samples of each class, drawn at random among its voxels.
+        Cap on the samples of each class, drawn at random among its voxels;
+        the automatic and the marked background are capped apart.
     seed : int
         Seed of the random draws.
+    progress : callable, optional
+        ``progress(percent, message)`` after each step (drawing the paths,
+        their volumes, each kind of background); an exception it raises stops.
 
     Returns
     -------
     TrainingSamples
         Classes ``"SNT paths ch<c>"`` for each channel with paths, in channel
-        order, then ``"background"``.
+        order, then ``"background"``; the background's sources counted; the
+        paths' share of the traced region (their volumes, whatever ``mode``).
 
     Raises
     ------
@@ -154,32 +177,40 @@ def samples_from_paths(
     >>> from snt_web.model import Path
     >>> tree = Tree([Path(0, [[4, 8, 2], [28, 8, 2]], channel=2)])
     >>> samples = samples_from_paths(tree, (5, 16, 32), (1, 1, 1), n_background=10)
-    >>> samples.counts
-    {'SNT paths ch2': 25, 'background': 10}
+    >>> samples.counts, samples.background_counts
+    ({'SNT paths ch2': 25, 'background': 10}, {'near paths': 5, 'far': 5, 'painted': 0})
     """
     shape = tuple(int(n) for n in shape_zyx)
+    report = progress or (lambda percent, message: None)
     rng = np.random.default_rng(seed)
     labels = render_labels(tree, shape, spacing_zyx, mode=mode, classes="channel")
     channels = [int(c) for c in np.unique(labels) if c]
     if not channels:
         raise ValueError("no path passes through the image")
+    report(25, f"paths drawn ({mode})")
+    volumes = labels if mode == "volume" else render_labels(tree, shape, spacing_zyx, mode="volume")
+    expected = expected_coverage(volumes)
+    del volumes
+    report(50, "paths' volumes drawn")
     names = [channel_class_name(c) for c in channels] + [BACKGROUND]
     coords, classes = [], []
     for index, channel in enumerate(channels):
         voxels = _draw(rng, np.flatnonzero(labels == channel), max_per_class)
         coords.append(voxels)
         classes.append(np.full(len(voxels), index))
-    if background is not None:
-        voxels = _marked_background(rng, background, labels, max_per_class)
-    else:
-        n_paths = sum(len(c) for c in coords)
-        wanted = min(5 * n_paths if n_background is None else int(n_background), max_per_class)
-        clearance = default_margin(tree, spacing_zyx, mode) if margin is None else float(margin)
-        voxels = _automatic_background(rng, labels, spacing_zyx, clearance, wanted, near_fraction)
+    painted = np.empty(0, dtype=np.int64) if background is None else _marked_background(rng, background, labels,
+                                                                                        max_per_class)
+    n_paths = sum(len(c) for c in coords)
+    wanted = min(5 * n_paths if n_background is None else int(n_background), max_per_class)
+    clearance = default_margin(tree, spacing_zyx, mode) if margin is None else float(margin)
+    near, far = _automatic_background(rng, labels, spacing_zyx, clearance, wanted, near_fraction, painted)
+    report(100, "background drawn")
+    voxels = np.sort(np.concatenate([near, far, painted]))
     coords.append(voxels)
     classes.append(np.full(len(voxels), len(channels)))
     flat = np.concatenate(coords)
-    return TrainingSamples(np.stack(np.unravel_index(flat, shape), axis=1), np.concatenate(classes), tuple(names))
+    return TrainingSamples(np.stack(np.unravel_index(flat, shape), axis=1), np.concatenate(classes), tuple(names),
+                           dict(zip(BACKGROUND_SOURCES, (len(near), len(far), len(painted)))), expected)
 
 
 def _marked_background(rng, background, labels, most: int) -> np.ndarray:
@@ -193,8 +224,11 @@ def _marked_background(rng, background, labels, most: int) -> np.ndarray:
     return _draw(rng, candidates, most)
 
 
-def _automatic_background(rng, labels, spacing, margin: float, wanted: int, near_fraction: float) -> np.ndarray:
-    """Flat indices of ``wanted`` voxels farther than ``margin`` from every label, part of them just beyond it.
+def _automatic_background(rng, labels, spacing, margin: float, wanted: int, near_fraction: float,
+                          taken) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices of ``wanted`` voxels farther than ``margin`` from every label: those just beyond it, the others.
+
+    None of ``taken`` (voxels already sampled) is drawn again.
 
     Candidates are drawn and kept if the nearest labelled voxel (a k-d tree of
     them) is far enough: memory follows the labelled voxels and the samples,
@@ -231,11 +265,11 @@ def _automatic_background(rng, labels, spacing, margin: float, wanted: int, near
         points = np.stack(np.unravel_index(rng.integers(labels.size, size=n), labels.shape), axis=1)
         return clear(points, np.nextafter(margin, np.inf) if margin else np.inf)[0]
 
-    near_voxels = _draw_until(rng, near, n_near, ())
-    rest = _draw_until(rng, anywhere, wanted - len(near_voxels), near_voxels)
-    if not len(near_voxels) + len(rest):
+    near_voxels = _draw_until(rng, near, n_near, taken)
+    rest = _draw_until(rng, anywhere, wanted - len(near_voxels), np.concatenate([taken, near_voxels]))
+    if not len(near_voxels) + len(rest) + len(taken):
         raise ValueError(f"no voxel lies {margin:g} away from the paths: mark the background, or lower the margin")
-    return np.sort(np.concatenate([near_voxels, rest]))
+    return near_voxels, rest
 
 
 def _draw_until(rng, draw, wanted: int, taken, attempts: int = 8) -> np.ndarray:

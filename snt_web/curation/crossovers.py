@@ -91,7 +91,7 @@ def probe_points(tree: Tree) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _HALF_NEIGHBOURHOOD = np.array([o for o in product((-1, 0, 1), repeat=3) if o >= (0, 0, 0)], dtype=np.int64)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _grid_pairs(points, keys, starts, counts, occupied, dims, offsets, reach2, out_i, out_j):
     """Count (``out_i`` empty) or list the pairs within reach, cell by occupied cell; points sorted by cell."""
     n, fill = 0, len(out_i) > 0

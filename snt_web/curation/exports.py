@@ -6,7 +6,6 @@ Review tags are SNT's CurationTags on path names: ``{cur:accept}`` (positive),
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import zipfile
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 
 from ..io.atomic import atomic_write
+from ..io.csv_safe import csv_writer
 from ..io.reconstruction import reconstruction_bytes, write_reconstruction
 from ..model import Path, Tree
 from .warnings import CurationWarning
@@ -155,7 +155,7 @@ def warnings_csv(warnings: list[CurationWarning], reviews: dict | None = None, r
     """
     columns = WARNING_COLUMNS + (REVIEW_COLUMNS if reviews is not None else ())
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for w in warnings:
         review = (reviews or {}).get(w.key) or {}

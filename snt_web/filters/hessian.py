@@ -21,9 +21,13 @@ import math
 import numba
 import numpy as np
 
+from ..checkpoints import slabs
 from .gaussian import as_spacing, gaussian
 
 __all__ = ["hessian_matrix", "hessian_eigenvalues"]
+
+#: Operations per voxel of a Hessian (for :func:`snt_web.checkpoints.slabs`).
+HESSIAN_WORK = 32
 
 
 def hessian_matrix(image, scale: float, spacing=None) -> list[np.ndarray]:
@@ -60,7 +64,8 @@ def hessian_matrix(image, scale: float, spacing=None) -> list[np.ndarray]:
     inverse = 1.0 / np.asarray(spacing)
     out = np.empty((3 * image.ndim - 3,) + image.shape, dtype=np.float32)
     if image.ndim == 3:
-        _hessian_3d(smoothed, inverse, out)
+        for z0, z1 in slabs(image.shape[0], image.shape[1] * image.shape[2] * HESSIAN_WORK):
+            _hessian_3d(smoothed, inverse, out, z0, z1)
     else:
         _hessian_2d(smoothed, inverse, out)
     return list(out)
@@ -175,10 +180,10 @@ def eigenvalues_2x2(a, b, d):
     return mean + radius, mean - radius
 
 
-@numba.njit(cache=True)
-def _hessian_3d(s, inverse, out):
+@numba.njit(cache=True, nogil=True)
+def _hessian_3d(s, inverse, out, z0, z1):
     nz, ny, nx = s.shape
-    for z in range(nz):
+    for z in range(z0, z1):
         for y in range(ny):
             for x in range(nx):
                 h = hessian_at_3d(s, z, y, x, inverse[0], inverse[1], inverse[2])
@@ -186,7 +191,7 @@ def _hessian_3d(s, inverse, out):
                     out[k, z, y, x] = h[k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hessian_2d(s, inverse, out):
     ny, nx = s.shape
     for y in range(ny):
@@ -196,7 +201,7 @@ def _hessian_2d(s, inverse, out):
                 out[k, y, x] = h[k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _eigenvalues_3x3_all(a, b, c, d, e, f, out):
     # np.float64, not float(): numba's float() keeps float32 as float32.
     f64 = np.float64
@@ -206,7 +211,7 @@ def _eigenvalues_3x3_all(a, b, c, d, e, f, out):
         )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _eigenvalues_2x2_all(a, b, d, out):
     f64 = np.float64
     for i in range(a.size):

@@ -19,8 +19,9 @@ import math
 import numba
 import numpy as np
 
+from ..checkpoints import slabs
 from .gaussian import as_spacing, gaussian
-from .hessian import eigenvalues_2x2, eigenvalues_3x3, hessian_at_2d, hessian_at_3d
+from .hessian import HESSIAN_WORK, eigenvalues_2x2, eigenvalues_3x3, hessian_at_2d, hessian_at_3d
 
 __all__ = ["tubeness", "frangi"]
 
@@ -106,8 +107,11 @@ def _max_over_scales(image, scales, spacing, kind, alpha, beta, c) -> np.ndarray
     best = np.zeros(image.shape, dtype=np.float32)  # every response is >= 0
     for scale in np.atleast_1d(np.asarray(scales, dtype=float)):
         smoothed = gaussian(image, scale, spacing)
-        respond = _respond_3d if image.ndim == 3 else _respond_2d
-        respond(smoothed, inverse, scale * scale, kind, alpha, beta, c, best)
+        if image.ndim == 2:
+            _respond_2d(smoothed, inverse, scale * scale, kind, alpha, beta, c, best)
+            continue
+        for z0, z1 in slabs(image.shape[0], image.shape[1] * image.shape[2] * 2 * HESSIAN_WORK):
+            _respond_3d(smoothed, inverse, scale * scale, kind, alpha, beta, c, best, z0, z1)
     return best[None] if squeezed else best
 
 
@@ -152,10 +156,10 @@ def _response_2d(l1, l2, kind, beta, c):
     return math.exp(-rb * rb / (2.0 * beta * beta)) * (1.0 - math.exp(-structure / (2.0 * c * c)))
 
 
-@numba.njit(cache=True)
-def _respond_3d(s, inverse, norm, kind, alpha, beta, c, best):
+@numba.njit(cache=True, nogil=True)
+def _respond_3d(s, inverse, norm, kind, alpha, beta, c, best, z0, z1):
     nz, ny, nx = s.shape
-    for z in range(nz):
+    for z in range(z0, z1):
         for y in range(ny):
             for x in range(nx):
                 hzz, hzy, hzx, hyy, hyx, hxx = hessian_at_3d(s, z, y, x, inverse[0], inverse[1], inverse[2])
@@ -170,7 +174,7 @@ def _respond_3d(s, inverse, norm, kind, alpha, beta, c, best):
                     best[z, y, x] = r
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _respond_2d(s, inverse, norm, kind, alpha, beta, c, best):
     ny, nx = s.shape
     for y in range(ny):

@@ -1,8 +1,9 @@
-"""Coloured, see-through slices of a secondary layer (probability map), to lay over the image.
+"""Coloured slices of a secondary layer (probability map): see-through, to lay over the image, or opaque.
 
-Each voxel's colour comes from a colormap and its opacity from the same
-windowed value, so background (low probability) leaves the image visible and
-neurites light up.
+Each voxel's colour comes from a colormap. Laid over the image, its opacity
+comes from the same windowed value, so background (low probability) leaves
+the image visible and neurites light up; shown instead of the image, every
+voxel is opaque.
 """
 
 from __future__ import annotations
@@ -34,16 +35,17 @@ def lookup_table(name: str) -> np.ndarray:
 
 
 def render_overlay_png(volume: np.ndarray, plane: str, index: int, low: float, high: float,
-                       cmap: str = "magma") -> bytes:
+                       cmap: str = "magma", opaque: bool = False) -> bytes:
     """One slice of ``volume`` windowed to ``[low, high]``, coloured by ``cmap``, as an RGBA PNG.
 
     Alpha is the windowed value itself: a voxel at or below ``low`` is fully
-    transparent, one at or above ``high`` opaque.
+    transparent, one at or above ``high`` opaque. With ``opaque``, every voxel
+    is opaque (the map shown instead of the image, in the same colours).
     """
     value = window_to_uint8(extract_slice(volume, plane, index), low, high)
     rgba = np.empty(value.shape + (4,), dtype=np.uint8)
     rgba[..., :3] = lookup_table(cmap)[value]
-    rgba[..., 3] = value
+    rgba[..., 3] = 255 if opaque else value
     buf = io.BytesIO()
     PILImage.fromarray(rgba, mode="RGBA").save(buf, format="PNG", compress_level=1)
     return buf.getvalue()

@@ -40,5 +40,9 @@ class UnsupportedImageError(SNTWebIOError):
     """An image file cannot be read or has a layout we do not handle."""
 
 
+class ImageTooLargeError(UnsupportedImageError):
+    """An image declares more voxels than the server decodes (``SNT_WEB_MAX_VOXELS``); nothing was decoded."""
+
+
 class UnsupportedFormatError(SNTWebIOError):
     """The file extension names no format we know."""

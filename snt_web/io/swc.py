@@ -17,8 +17,11 @@ Decisions where files and tools disagree:
   custom types) become 0 ("undefined") and the original is kept in
   ``path.extra['swc_type_original']``; the writers put it back as long as the
   path's type is still 0, so such files round-trip unchanged.
+* Ids are 64-bit integers read exactly from the text (``1.0`` reads as 1; a
+  float beyond 2**53, which no longer names one integer, is an error).
 * A parent id that names no node (a "dangling" parent) makes that node a
-  root; a message is appended to ``warnings``. Repeated ids, no root at all,
+  root; a message naming the line is appended to ``warnings``, which
+  ``snt-web info`` and the Files panel show. Repeated ids, no root at all,
   parent cycles, non-numeric fields and lines with fewer than seven fields are
   errors naming the line, because any guess would silently change the tree.
 * A non-finite radius (``NaN``) reads as 0, as in SNT.
@@ -95,7 +98,7 @@ def parse_swc_text(text: str, source: str = "<swc>", *, voxel_spacing_xyz=None, 
     if not rows:
         raise InvalidSWCError(source, "no nodes: the file holds only comments or blank lines")
     table = _to_numbers(rows, lines, source)
-    ids, types, parents = (_integers(table[:, c], c, lines, source) for c in (0, 1, 6))
+    ids, types, parents = (_integers(table, rows, c, lines, source) for c in (0, 1, 6))
     xyz = table[:, 2:5]
     bad = ~np.isfinite(xyz).all(axis=1)
     if bad.any():
@@ -200,14 +203,29 @@ def _to_numbers(rows, lines, source) -> np.ndarray:
     raise InvalidSWCError(source, "unreadable numbers")
 
 
-def _integers(values: np.ndarray, column: int, lines, source) -> np.ndarray:
-    bad = ~np.isfinite(values) | (values != np.round(values))
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise InvalidSWCError(
-            source, f"field '{SWC_COLUMNS[column]}' must be an integer, got {values[row]!r}", lines[row]
-        )
-    return values.astype(np.int64)
+def _integers(table, rows, column: int, lines, source) -> np.ndarray:
+    """Column ``column`` as 64-bit integers, read exactly; ``1.0`` is read as 1 (some writers use floats)."""
+    values = table[:, column]
+    # Whole floats below 2**53 are the integers written; beyond, floats skip integers and an id would be
+    # rounded onto its neighbour's, so those columns are read again from the text.
+    if np.all(np.abs(values) < 2**53) and np.all(values == np.round(values)):
+        return values.astype(np.int64)
+    tokens = [row[column] for row in rows]
+    return np.array([_integer(t, SWC_COLUMNS[column], source, n) for t, n in zip(tokens, lines)], dtype=np.int64)
+
+
+def _integer(token: str, name: str, source, line: int) -> int:
+    try:
+        value = int(token)
+    except ValueError:
+        value = float(token)  # a number, as _to_numbers found
+        # Beyond 2**53 a float holds no exact integer: the id it was written as is lost.
+        if not (np.isfinite(value) and value == round(value) and abs(value) < 2**53):
+            raise InvalidSWCError(source, f"field '{name}' must be an integer, got {token!r}", line) from None
+        value = int(value)
+    if not -(2**63) <= value < 2**63:
+        raise InvalidSWCError(source, f"field '{name}' is out of range (beyond 64-bit integers): {token!r}", line)
+    return value
 
 
 def _parent_rows(ids, parents, lines, source, warnings) -> np.ndarray:

@@ -5,20 +5,30 @@ Any axis order tifffile reports is mapped to :class:`~snt_web.io.image.Image`'s
 Calibration is taken, in order of preference, from OME metadata, ImageJ
 metadata, or the TIFF resolution tags, and is converted to µm wherever the
 unit is a length.
+
+Pixel data that must be decoded into memory (compressed, scattered, or an
+upload) are first checked against :func:`snt_web.limits.max_voxels` by the
+shape and type the file declares, so a file of a few bytes declaring
+100000 x 100000 voxels is refused before anything is allocated; and each
+compressed strip or tile is inflated to at most the size it declares, so a
+deflate bomb inside a small image cannot grow either.
 """
 
 from __future__ import annotations
 
 import io
+import lzma
 import re
+import zlib
 from pathlib import Path as FilePath
 
 import numpy as np
 import tifffile
 from defusedxml import ElementTree
 
+from ..limits import LimitConfigError, max_image_bytes, max_voxels
 from .atomic import atomic_write
-from .errors import UnsupportedImageError
+from .errors import ImageTooLargeError, UnsupportedImageError
 from .image import Image
 
 # Axis letters tifffile uses for "some stack of planes" without saying which:
@@ -87,13 +97,29 @@ def read_image(path, *, name: str | None = None, mmap: bool = True) -> Image:
     """
     path = FilePath(path)
     label = name or path
+    return _read(path, label, name or path.name, mmap=mmap, size=_size(path, label))
+
+
+def _size(path: FilePath, label) -> int:
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise UnsupportedImageError(label, f"cannot be read: {exc.strerror or exc}") from exc
     if size == 0:
         raise UnsupportedImageError(label, "the file is empty")
-    return _read(path, label, name or path.name, mmap=mmap, size=size)
+    return size
+
+
+def read_image_info(path) -> dict:
+    """Shape, axes, dtype and calibration of a TIFF file (as :meth:`Image.info`), without reading its pixels.
+
+    Raises
+    ------
+    UnsupportedImageError
+        As :func:`read_image`.
+    """
+    path = FilePath(path)
+    return _read(path, path, path.name, mmap=True, size=_size(path, path), pixels=False).info()
 
 
 def read_image_bytes(data: bytes, filename: str) -> Image:
@@ -162,15 +188,16 @@ def _imagej_compatible(data: np.ndarray) -> np.ndarray:
     return data.astype(np.float32)
 
 
-def _read(source, label, name: str, *, mmap: bool, size: int) -> Image:
+def _read(source, label, name: str, *, mmap: bool, size: int, pixels: bool = True) -> Image:
     """Open ``source`` (a path or a binary buffer) with tifffile and convert it.
 
-    ``label`` names the file in errors.
+    ``label`` names the file in errors. Without ``pixels`` the image's data
+    is a placeholder of the declared shape and type that holds no memory.
     """
     try:
         with tifffile.TiffFile(source) as tif:
-            return _from_tiff(tif, label, name, mmap=mmap, size=size)
-    except UnsupportedImageError:
+            return _from_tiff(tif, label, name, mmap=mmap, size=size, pixels=pixels)
+    except (UnsupportedImageError, LimitConfigError):  # the file's problem, or the server's: said as it is
         raise
     except OSError as exc:
         raise UnsupportedImageError(label, f"cannot be read: {exc.strerror or exc}") from exc
@@ -178,7 +205,7 @@ def _read(source, label, name: str, *, mmap: bool, size: int) -> Image:
         raise UnsupportedImageError(label, f"not a TIFF file, or a corrupt one ({exc})") from exc
 
 
-def _from_tiff(tif: tifffile.TiffFile, label, name: str, *, mmap: bool, size: int) -> Image:
+def _from_tiff(tif: tifffile.TiffFile, label, name: str, *, mmap: bool, size: int, pixels: bool) -> Image:
     if not tif.series:
         raise UnsupportedImageError(label, "the TIFF file holds no image")
     series = tif.series[0]
@@ -188,7 +215,7 @@ def _from_tiff(tif: tifffile.TiffFile, label, name: str, *, mmap: bool, size: in
     if series.dtype is None or series.dtype.kind == "c":
         raise UnsupportedImageError(label, f"pixel type {series.dtype} is not supported")
 
-    data = _pixels(tif, series, label, mmap=mmap, size=size)
+    data = _pixels(tif, series, label, mmap=mmap, size=size, decode=pixels)
     if data.dtype == bool:
         # A mask: 0/255 as ImageJ shows binary images.
         data = data.view(np.uint8) * np.uint8(255)
@@ -246,7 +273,12 @@ def _axis_plan(axes: str, shape: tuple, label) -> tuple[tuple, tuple, tuple]:
     return order, squeeze, missing
 
 
-def _pixels(tif: tifffile.TiffFile, series, label, *, mmap: bool, size: int) -> np.ndarray:
+def _pixels(tif: tifffile.TiffFile, series, label, *, mmap: bool, size: int, decode: bool = True) -> np.ndarray:
+    """The pixel data: memory-mapped, decoded, or (without ``decode``) a placeholder that holds no memory.
+
+    The checks are the same with and without ``decode``, so ``info`` refuses
+    exactly the files that opening would refuse.
+    """
     # 1-bit masks are stored bit-packed: their bytes are not the array's.
     offset = series.dataoffset if series.dtype != bool else None
     nbytes = int(np.prod(series.shape)) * series.dtype.itemsize
@@ -259,7 +291,28 @@ def _pixels(tif: tifffile.TiffFile, series, label, *, mmap: bool, size: int) -> 
         dtype = np.dtype(tif.byteorder + series.dtype.char)
         return np.memmap(tif.filehandle.path, dtype=dtype, mode="r", offset=offset,
                          shape=tuple(series.shape))
+    _check_declared_size(series, label)
+    if not decode:
+        # Masks as uint8: the 0/255 conversion of a placeholder must not allocate.
+        dtype = np.uint8 if series.dtype == bool else series.dtype
+        return np.broadcast_to(np.zeros((), dtype=dtype), tuple(series.shape))
     return series.asarray()
+
+
+def _check_declared_size(series, label) -> None:
+    """Refuse, before decoding, pixel data that would take more than the server's limit.
+
+    A memory-mapped file needs no check: its bytes are on disk and only the
+    ones read are paged in. Anything decoded is allocated whole.
+    """
+    shape = tuple(int(n) for n in series.shape)
+    voxels = int(np.prod(shape, dtype=object))
+    nbytes = voxels * series.dtype.itemsize
+    if voxels > max_voxels() or nbytes > max_image_bytes():
+        raise ImageTooLargeError(
+            label, f"declares {' x '.join(map(str, shape))} {series.dtype} voxels ({nbytes / 2**20:,.0f} MiB); "
+            f"this server decodes at most {max_voxels():,} voxels (SNT_WEB_MAX_VOXELS)"
+        )
 
 
 def _calibration(tif: tifffile.TiffFile) -> tuple[tuple[float, float, float], str]:
@@ -365,3 +418,49 @@ def _normalise_unit(unit: str) -> str | None:
 def _in_um(value: float, unit: str) -> float | None:
     factor = _UM_PER_UNIT.get(_normalise_unit(unit) or "")
     return None if factor is None else value * factor
+
+
+# --- bounded decompression -------------------------------------------------------------------
+# tifffile inflates each strip or tile whole (zlib.decompress without imagecodecs), whatever size the
+# file declares for it: a small strip may hold a deflate stream of gigabytes. These decoders stop at
+# the size tifffile asks for (``out``, the segment's bytes), or at the server's image limit.
+
+
+def _limit(out) -> int:
+    return out if isinstance(out, int) and out > 0 else max_image_bytes()
+
+
+def _inflate(data, out=None) -> bytes:
+    try:
+        return zlib.decompressobj().decompress(bytes(data), _limit(out))
+    except zlib.error as exc:
+        raise ValueError(f"corrupt deflate data ({exc})") from None
+
+
+def _unxz(data, out=None) -> bytes:
+    try:
+        return lzma.LZMADecompressor().decompress(bytes(data), _limit(out))
+    except lzma.LZMAError as exc:
+        raise ValueError(f"corrupt LZMA data ({exc})") from None
+
+
+def _unpackbits(data, out=None) -> bytes:
+    """PackBits (TIFF compression 32773), stopping at the segment's size."""
+    data, limit = bytes(data), _limit(out)
+    result = bytearray()
+    i = 0
+    while i < len(data) and len(result) < limit:
+        n = data[i]
+        i += 1
+        if n < 128:  # a literal run of n + 1 bytes
+            result += data[i:i + n + 1]
+            i += n + 1
+        elif n > 128:  # the next byte, 257 - n times
+            result += data[i:i + 1] * (257 - n)
+            i += 1
+    return bytes(result[:limit])
+
+
+_BOUNDED_DECODERS = {8: _inflate, 32946: _inflate, 50013: _inflate, 34925: _unxz, 32773: _unpackbits}
+# tifffile keeps its decoders in a per-process table it fills on first use; entries put there first win.
+tifffile.TIFF.DECOMPRESSORS._codecs.update(_BOUNDED_DECODERS)

@@ -1,15 +1,38 @@
-"""The autotracer as a job: trace the project's image (or a layer of it) and add the cells as new paths."""
+"""The autotracer as a job: trace the project's image (or a layer of it) and add the cells as new paths.
+
+A probability map (a map whose recorded values are probabilities,
+:func:`snt_web.store.maps.map_values`) is traced at a probability threshold
+(:func:`~snt_web.autotrace.threshold.map_threshold`; 0.5 for a map that the
+classifier which made it called too wide, where lower levels trace its haze)
+and scores its own nodes, unless the job says otherwise; the result says
+which threshold was used and why.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
 from ..autotrace import ROLES, AutotraceSettings, autotrace
+from ..autotrace.threshold import PROBABILITY_THRESHOLD
 from ..model.graft import path_records
 from ..store.commands import edit_tree
-from ..store.layers import MAP_PREFIX, project_layer
+from ..store.layers import MAP_PREFIX, layer_values, parse_map_layer, project_layer
+from ..store.maps import map_description
 from ..store.records import StoreError
+from .params import boolean, channel, choice, frame, number, number_list, optional, scales, text
 from .tasks import task
+
+
+#: Why a map is traced at 0.5: the classifier that made it found it far wider than the traced paths.
+TOO_WIDE = "probability map called too wide"
+
+
+def _called_too_wide(store, project_id: str, layer: str) -> bool:
+    """Whether the classifier that made the map ``layer`` warned that it covers far more than the paths predict."""
+    coverage = map_description(store, project_id, parse_map_layer(layer)[0]).get("coverage") or {}
+    return bool(coverage.get("warning"))
 
 
 def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
@@ -23,8 +46,10 @@ def _seed_table(seeds) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
     return table[:, :3], table[:, 3]
 
 
-@task("autotrace")
-def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "tubeness",
+@task("autotrace", seeds=optional(number_list((3, 4))), role=choice(*ROLES), layer=text(200),
+      score_map=optional(text(200)), multi_cell=boolean(), channel=channel(), frame=frame(),
+      connectivity=choice(6, 18, 26), centre=boolean(), gap_penalty=optional(number(0, 1000)), scales=scales())
+def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", score_map: str | None = "auto",
                    multi_cell: bool = False, channel: int = 0, frame: int = 0, connectivity: int = 18,
                    centre: bool = True, gap_penalty: float | None = None, scales=None) -> dict:
     """Autotrace the project's image and add one arbor per cell to the reconstruction (one undoable edit).
@@ -37,9 +62,12 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     role : {'root', 'tip', 'waypoint'}
     layer : str
         What is traced: ``raw`` (the image), a filtered layer (``tubeness``,
-        ``frangi``, ``gaussian``) or a probability map class ``map:<name>:<k>``.
-    score_map : {'tubeness', 'frangi'} or ``map:<name>:<k>`` or None
-        Branch scores: a filter of the traced volume, or a probability map.
+        ``frangi``, ``gaussian``) or a probability map class ``map:<name>:<k>``;
+        a probability map is traced at a probability threshold
+        (:func:`~snt_web.autotrace.threshold.map_threshold`).
+    score_map : {'auto', 'tubeness', 'frangi'} or ``map:<name>:<k>`` or None
+        Branch scores: a filter of the traced volume, or a probability map;
+        ``auto``: the traced probability map itself, or tubeness.
     multi_cell : bool
         Cells with territory limits (see :func:`snt_web.autotrace.autotrace`).
     channel, frame : int
@@ -60,7 +88,9 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     -------
     dict
         ``n_trees``, ``n_paths``, ``n_nodes``, ``path_ids`` (the new paths),
-        ``threshold``, ``warnings``, ``elapsed_s``.
+        ``threshold``, ``threshold_reason`` (``given``, ``estimated from the
+        image``, ``probability map`` or ``probability map called too wide``),
+        ``warnings``, ``elapsed_s``.
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -76,11 +106,15 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
     scores = score_map
     if score_map is not None and score_map.startswith(MAP_PREFIX):
         scores = project_layer(context.store, context.project_id, score_map, channel=channel, frame=frame)
+    probability = layer_values(context.store, context.project_id, layer) == "probability"
+    too_wide = probability and _called_too_wide(context.store, context.project_id, layer)
+    if too_wide:
+        settings = replace(settings, threshold=PROBABILITY_THRESHOLD)
     context.progress(5, "tracing")
     result = autotrace(volume, image.spacing, seeds_xyz=xyz, confidence=confidence, role=role,
                        multi_cell=bool(multi_cell), score_map=scores, settings=settings, units=image.units,
-                       source=f"autotrace:{role}",
-                       channel=channel + 1, frame=frame + 1,
+                       source=f"autotrace:{role}", channel=channel + 1, frame=frame + 1,
+                       probability_map=probability,
                        progress=lambda percent, message: context.progress(5 + 0.9 * percent, message))
     tree = result.tree
     path_ids: list[int] = []
@@ -93,4 +127,6 @@ def autotrace_task(context, seeds=None, role: str = "root", layer: str = "raw", 
                                   {"paths": path_records(tree)}, None)
         path_ids = list(range(first, first + len(tree.paths)))
     return {"n_trees": len(tree.roots()), "n_paths": len(tree.paths), "n_nodes": tree.n_nodes, "path_ids": path_ids,
-            "threshold": result.threshold, "warnings": result.warnings, "elapsed_s": round(result.elapsed_s, 3)}
+            "threshold": result.threshold, "threshold_reason": TOO_WIDE if too_wide else result.threshold_reason,
+            "warnings": result.warnings,
+            "elapsed_s": round(result.elapsed_s, 3)}

@@ -7,10 +7,11 @@ from ..store.commands import PutAttachment, apply
 from ..store.layers import project_layer
 from ..store.records import StoreError
 from ..tracing.layers import FILTERED_LAYERS, default_scales
+from .params import channel, choice, frame, scales
 from .tasks import task
 
 
-@task("filter-layer")
+@task("filter-layer", layer=choice(*FILTERED_LAYERS), scales=scales(), channel=channel(), frame=frame())
 def filter_layer(context, layer: str, scales=None, channel: int = 0, frame: int = 0) -> dict:
     """Compute a filtered layer of the project's image and cache it beside the project.
 
@@ -43,7 +44,7 @@ def filter_layer(context, layer: str, scales=None, channel: int = 0, frame: int 
     return {"layer": layer, "scales": scales, "shape": list(data.shape)}
 
 
-@task("export-reconstruction")
+@task("export-reconstruction", format=choice("swc", "traces"))
 def export_reconstruction(context, format: str = "swc") -> dict:
     """Write the project's reconstruction as a file attached to the project (kind ``export``).
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import time
 from dataclasses import replace
 
@@ -19,7 +20,7 @@ import redis
 from celery import Celery
 from kombu.exceptions import OperationalError
 
-from .queue import DEFAULT_REDIS_URL, STALE_AFTER_S, JobQueue
+from .queue import DEFAULT_REDIS_URL, HEARTBEAT_S, STALE_AFTER_S, JobQueue
 from .records import JobError, JobNotFoundError, JobRecord
 from .runner import run_claimed, worker_name
 
@@ -29,6 +30,8 @@ RUN_JOB = "snt_web.run_job"
 CELERY_QUEUE = "snt-web-jobs"
 _PREFIX = "snt-web:"
 _RUNNING = _PREFIX + "running"
+_WAITING = _PREFIX + "waiting"  # job id -> user, of the queued jobs
+_WORKERS = _PREFIX + "workers"  # worker -> when it was last alive
 
 
 class CeleryQueue(JobQueue):
@@ -64,6 +67,7 @@ class CeleryQueue(JobQueue):
         One job at a time in this process with ``concurrency=1``; else that
         many forked processes.
         """
+        threading.Thread(target=self._say_alive, args=(worker_name(),), name="snt-web-alive", daemon=True).start()
         worker = self.app.Worker(
             concurrency=concurrency, pool="solo" if concurrency == 1 else "prefork",
             hostname=f"snt-web-{os.getpid()}@{socket.gethostname()}", loglevel="INFO",
@@ -74,10 +78,20 @@ class CeleryQueue(JobQueue):
         worker.start()
         return worker.exitcode
 
+    def _say_alive(self, worker: str) -> None:
+        """Say the worker (this process) is alive every HEARTBEAT_S seconds, busy or idle, while it lives."""
+        while True:
+            try:
+                self.worker_alive(worker)
+            except redis.RedisError:
+                pass  # Redis away for a moment: the next beat may get through
+            time.sleep(HEARTBEAT_S)
+
     # --- storage ---------------------------------------------------------------
     def _add(self, record: JobRecord) -> None:
         with self.redis.pipeline() as pipe:
             pipe.hset(_job_key(record.id), mapping=_encode(record))
+            pipe.hset(_WAITING, record.id, json.dumps(record.user))
             pipe.zadd(_index_key(None), {record.id: record.created})
             pipe.zadd(_index_key(record.project_id), {record.id: record.created})
             pipe.execute()
@@ -112,6 +126,8 @@ class CeleryQueue(JobQueue):
                     pipe.sadd(_RUNNING, job_id)
                 else:
                     pipe.srem(_RUNNING, job_id)
+                if record.state != "queued":
+                    pipe.hdel(_WAITING, job_id)
             return record
 
         return self.redis.transaction(transaction, key, value_from_callable=True)
@@ -125,6 +141,15 @@ class CeleryQueue(JobQueue):
 
     def _running_ids(self) -> list[str]:
         return sorted(self.redis.smembers(_RUNNING))
+
+    def _queued_count(self, user) -> int:
+        return sum(1 for who in self.redis.hvals(_WAITING) if json.loads(who) == user)
+
+    def _note_worker(self, worker, when) -> None:
+        self.redis.hset(_WORKERS, worker, when)
+
+    def _worker_times(self) -> dict[str, float]:
+        return {name: float(when) for name, when in self.redis.hgetall(_WORKERS).items()}
 
 
 def _celery_app(redis_url: str) -> Celery:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from ..curation import CurationSettings
 from ..curation.warnings import severity_counts
 from ..store.curation import scan_project
+from .params import accepted_by, optional
 from .tasks import task
 
 
-@task("curation-scan")
+@task("curation-scan", settings=optional(accepted_by(CurationSettings.from_dict)))
 def curation_scan(context, settings: dict | None = None) -> dict:
     """Run every enabled plausibility check over the project and store the warnings.
 

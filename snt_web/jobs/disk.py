@@ -2,7 +2,9 @@
 
 Everything lives in ``<data_dir>/jobs``, a diskcache (SQLite) directory that
 every server and worker process on the machine opens: one key per job record
-(JSON), a FIFO of queued job ids, and the ids of running jobs for the reaper.
+(JSON), a FIFO of queued job ids, the ids of running jobs for the reaper, the
+submitter of each queued job (for the per-user cap) and when each worker was
+last alive.
 Each change to a record is a read-modify-write inside one diskcache
 transaction, so processes never lose each other's updates.
 """
@@ -15,7 +17,7 @@ import time
 
 from diskcache import Cache
 
-from .queue import STALE_AFTER_S, JobQueue
+from .queue import HEARTBEAT_S, STALE_AFTER_S, JobQueue
 from .records import JobNotFoundError, JobRecord
 from .runner import run_claimed, worker_name
 
@@ -27,6 +29,10 @@ POLL_S = 0.5
 _JOB = "job:"
 _QUEUE = "queue"
 _RUNNING = "running"
+_WAITING = "waiting"  # job id -> user, of the queued jobs
+_WORKERS = "workers"  # worker -> when it was last alive
+#: Workers heard of longer ago than this are forgotten.
+_FORGET_WORKER_S = 3600.0
 
 
 class DiskQueue(JobQueue):
@@ -63,8 +69,11 @@ class DiskQueue(JobQueue):
         dead worker are failed even when no page lists them.
         """
         worker = worker_name()
-        next_reap = 0.0
+        next_reap = next_beat = 0.0
         while not stop_event.is_set():
+            if time.monotonic() >= next_beat:
+                self.worker_alive(worker)
+                next_beat = time.monotonic() + HEARTBEAT_S
             if time.monotonic() >= next_reap:
                 self.reap()
                 next_reap = time.monotonic() + self.stale_after_s / 2
@@ -79,6 +88,8 @@ class DiskQueue(JobQueue):
         with self.cache.transact(retry=True):
             self.cache.set(_JOB + record.id, json.dumps(record.to_dict()), retry=True)
             self.cache.push(record.id, prefix=_QUEUE, retry=True)
+            waiting = self.cache.get(_WAITING, {}, retry=True)
+            self.cache.set(_WAITING, {**waiting, record.id: record.user}, retry=True)
 
     def _load(self, job_id: str) -> JobRecord:
         data = self.cache.get(_JOB + job_id, retry=True)
@@ -96,6 +107,9 @@ class DiskQueue(JobQueue):
             if (job_id in running) != (record.state == "running"):
                 running ^= {job_id}
                 self.cache.set(_RUNNING, sorted(running), retry=True)
+            waiting = self.cache.get(_WAITING, {}, retry=True)
+            if job_id in waiting and record.state != "queued":
+                self.cache.set(_WAITING, {k: v for k, v in waiting.items() if k != job_id}, retry=True)
         return record
 
     def _newest(self, project_id, limit) -> list[JobRecord]:
@@ -113,3 +127,15 @@ class DiskQueue(JobQueue):
 
     def _running_ids(self) -> list[str]:
         return list(self.cache.get(_RUNNING, (), retry=True))
+
+    def _queued_count(self, user) -> int:
+        return sum(1 for who in self.cache.get(_WAITING, {}, retry=True).values() if who == user)
+
+    def _note_worker(self, worker, when) -> None:
+        with self.cache.transact(retry=True):
+            seen = self.cache.get(_WORKERS, {}, retry=True)
+            fresh = {k: t for k, t in seen.items() if t >= when - _FORGET_WORKER_S}
+            self.cache.set(_WORKERS, {**fresh, worker: when}, retry=True)
+
+    def _worker_times(self) -> dict[str, float]:
+        return dict(self.cache.get(_WORKERS, {}, retry=True))

@@ -12,6 +12,7 @@ from ..fitting import SCOPES, fit_params, fit_tree, fittable_ids
 from ..store.commands import edit_tree
 from ..store.layers import project_layer
 from ..store.records import StoreError
+from .params import boolean, choice, frame, id_list, length, optional, text
 from .tasks import task
 
 
@@ -80,7 +81,8 @@ def fit_project_paths(store, project_id: str, tree, path_ids=None, *, scope: str
     return [fitted[p.id] for p in tree.paths if p.id in fitted]
 
 
-@task("fit-paths")
+@task("fit-paths", path_ids=optional(id_list()), scope=choice(*SCOPES), layer=text(200),
+      max_radius=optional(length(256)), replace=boolean(), frame=optional(frame()))
 def fit_paths(context, path_ids=None, scope: str = "radii", layer: str = "raw", max_radius: float | None = None,
               replace: bool = False, frame: int | None = None) -> dict:
     """Fit the project's paths (``path_ids``, or all) on ``layer`` and save the result as one edit.

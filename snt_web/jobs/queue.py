@@ -9,6 +9,12 @@ each backend provides (:mod:`.disk`, the embedded default, and
 Every change to a record is an atomic read-modify-write that only applies in
 the expected state, so a cancel, a progress report and the reaper never
 overwrite each other, and a job is claimed by exactly one worker.
+
+A submission's parameters are checked by its task's declarations
+(:mod:`.params`), and one user may have only
+:func:`~snt_web.limits.max_queued_jobs` jobs waiting at once. Workers say
+they are alive every :data:`HEARTBEAT_S` seconds, busy or idle, so a page can
+tell its user when no worker would ever run what they queue.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from .records import JobRecord
+from ..limits import max_queued_jobs
+from .records import JobRecord, QueueFullError
 from .tasks import check_params, load_tasks
 
 #: Backend names, as ``SNT_WEB_JOBS`` and ``--backend`` take them.
@@ -32,6 +39,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 HEARTBEAT_S = 2.0
 #: A running job whose worker has not beaten for this long is failed.
 STALE_AFTER_S = 30.0
+#: A worker not heard of for this long is taken to be gone (it says it is alive every HEARTBEAT_S).
+WORKER_SILENT_S = 10.0
 
 
 class JobQueue(ABC):
@@ -58,7 +67,8 @@ class JobQueue(ABC):
         load_tasks()
 
     # --- for the web app ---------------------------------------------------------
-    def submit(self, kind: str, project_id: str, user: str | None, params: dict | None = None) -> JobRecord:
+    def submit(self, kind: str, project_id: str, user: str | None, params: dict | None = None,
+               image: dict | None = None) -> JobRecord:
         """Queue the task ``kind`` for a project.
 
         Parameters
@@ -70,6 +80,9 @@ class JobQueue(ABC):
             The submitter; the task writes to the project as them.
         params : dict, optional
             The task's keyword arguments; JSON values only.
+        image : dict, optional
+            :func:`~snt_web.jobs.params.image_facts` of the project's image:
+            channels, frames and scales are checked against it.
 
         Returns
         -------
@@ -82,18 +95,30 @@ class JobQueue(ABC):
             ``kind`` is not registered.
         TypeError
             The task does not take ``params``, or they are not JSON values.
+        ParameterError
+            A parameter's value is refused (the message names it).
+        QueueFullError
+            ``user`` has :func:`~snt_web.limits.max_queued_jobs` jobs waiting already.
         """
-        params = dict(params or {})
-        check_params(kind, params)
+        params = check_params(kind, dict(params or {}), image)
         try:
             # The round trip turns tuples into lists, as every reader will see them.
             params = json.loads(json.dumps(params))
         except (TypeError, ValueError) as err:
             raise TypeError(f"task {kind!r}: parameters must be JSON values ({err})") from None
+        limit = max_queued_jobs()
+        if self._queued_count(user) >= limit:
+            raise QueueFullError(f"{user or 'you'} already {'has' if user else 'have'} {limit} jobs waiting "
+                                 "(SNT_WEB_MAX_QUEUED_JOBS): wait for them to start, or cancel some")
         record = JobRecord(id=secrets.token_hex(8), kind=kind, project_id=project_id, user=user, params=params,
                            created=time.time(), message="queued")
         self._add(record)
         return record
+
+    def live_workers(self, within_s: float = WORKER_SILENT_S) -> list[str]:
+        """Workers (``"pid P on host H"``) heard of in the last ``within_s`` seconds."""
+        now = time.time()
+        return sorted(name for name, seen in self._worker_times().items() if seen >= now - within_s)
 
     def get(self, job_id: str) -> JobRecord:
         """The current record of a job.
@@ -169,6 +194,10 @@ class JobQueue(ABC):
             r, state="running", started=now, heartbeat=now, worker=worker, message="started",
         ) if r.state == "queued" else None)
 
+    def worker_alive(self, worker: str) -> None:
+        """Record that the worker ``worker`` is alive (busy or idle); :meth:`live_workers` reads it."""
+        self._note_worker(worker, time.time())
+
     def beat(self, job_id: str, worker: str) -> JobRecord | None:
         """Record that ``worker`` is alive and still running the job; None if it is not."""
         now = time.time()
@@ -224,6 +253,18 @@ class JobQueue(ABC):
     @abstractmethod
     def _running_ids(self) -> list[str]:
         """Ids of the jobs in state ``'running'``."""
+
+    @abstractmethod
+    def _queued_count(self, user: str | None) -> int:
+        """How many jobs of ``user`` are in state ``'queued'``."""
+
+    @abstractmethod
+    def _note_worker(self, worker: str, when: float) -> None:
+        """Store that ``worker`` was alive at ``when``."""
+
+    @abstractmethod
+    def _worker_times(self) -> dict[str, float]:
+        """When each worker was last alive."""
 
 
 def _is_stale(record: JobRecord, now: float, stale_after_s: float) -> bool:

@@ -25,6 +25,10 @@ class UnknownTaskError(JobError, ValueError):
     """A job was submitted for a task name nobody registered."""
 
 
+class QueueFullError(JobError, ValueError):
+    """The user has as many jobs waiting as one user may (``SNT_WEB_MAX_QUEUED_JOBS``)."""
+
+
 class JobCancelled(Exception):
     """Raised inside a task by :meth:`JobContext.progress` to stop it.
 

@@ -2,9 +2,11 @@
 
 The task runs in the calling thread while a background thread beats for it,
 so a long step without progress reports (one big filter call) still shows the
-worker alive. However the task ends, the record says so: done with its
-result, failed with the error, cancelled, or failed because the worker is
-being stopped.
+worker alive. The beat also learns of a cancel: the task's long kernels stop
+at their next checkpoint (:mod:`snt_web.checkpoints`), within a few seconds,
+not only at its next progress report. However the task ends, the record says
+so: done with its result, failed with the error, cancelled, or failed because
+the worker is being stopped.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ import threading
 import time
 from contextlib import contextmanager
 
+from ..checkpoints import checking
 from .queue import HEARTBEAT_S, JobQueue
 from .records import JobCancelled, JobRecord, UnknownTaskError
 from .tasks import JobContext, load_tasks
 
 log = logging.getLogger(__name__)
+
+#: A checkpoint asks the queue whether its job was cancelled at most this often (seconds).
+CANCEL_POLL_S = 0.5
 
 
 def worker_name() -> str:
@@ -58,7 +64,23 @@ def run_claimed(queue: JobQueue, record: JobRecord) -> JobRecord | None:
         fn = load_tasks().get(record.kind)
         if fn is None:
             raise UnknownTaskError(f"this worker has no task {record.kind!r}")
-        with _heartbeat(queue, record), _opened_store(queue) as store:
+        stop = threading.Event()
+        asked_at = [time.monotonic()]
+
+        def check():
+            # The heartbeat notices a cancel within HEARTBEAT_S; a checkpoint asks
+            # itself as well (at most every CANCEL_POLL_S), so that a cancel stops
+            # the kernel within a slab even when the heartbeat thread is starved.
+            now = time.monotonic()
+            if not stop.is_set() and now - asked_at[0] >= CANCEL_POLL_S:
+                asked_at[0] = now
+                current = queue.beat(record.id, record.worker)
+                if current is None or current.cancel_requested:
+                    stop.set()
+            if stop.is_set():
+                raise JobCancelled("cancel requested")
+
+        with _heartbeat(queue, record, stop), _opened_store(queue) as store, checking(check):
             result = fn(JobContext(queue, record, store), **record.params)
         if not isinstance(result, dict):
             raise TypeError(f"task {record.kind!r} returned {type(result).__name__}, not a dict")
@@ -89,15 +111,22 @@ def _opened_store(queue: JobQueue):
 
 
 @contextmanager
-def _heartbeat(queue: JobQueue, record: JobRecord):
-    """Beat for the job every :data:`HEARTBEAT_S` seconds while the block runs."""
+def _heartbeat(queue: JobQueue, record: JobRecord, cancelled: threading.Event):
+    """Beat for the job (and its worker) every :data:`HEARTBEAT_S` seconds while the block runs.
+
+    ``cancelled`` is set when a cancel was requested, or the job is no longer this worker's.
+    """
     stop = threading.Event()
 
     def beat():
         while not stop.wait(HEARTBEAT_S):
             try:
-                if queue.beat(record.id, record.worker) is None:
-                    return  # no longer ours: the task learns it at its next progress report
+                queue.worker_alive(record.worker)
+                now = queue.beat(record.id, record.worker)
+                if now is None or now.cancel_requested:
+                    cancelled.set()  # the task stops at its next checkpoint or progress report
+                if now is None:
+                    return
             except Exception:
                 # A broker or disk hiccup: the next beat may well get through,
                 # and a worker that is really cut off is reaped anyway.

@@ -1,17 +1,21 @@
 """Tasks a job can run: a registry of plain functions, and what they are handed.
 
-A task is ``fn(context, **params) -> dict``. It reads and writes the project
-through ``context.store``, calls ``context.progress`` now and then (which is
-also where a cancel reaches it), and returns a small JSON dict describing the
-result. A task writes to the project only at its very end, so a job that
-fails or is cancelled leaves the project as it was.
+A task is ``fn(context, **params) -> dict``. It declares a check for each of
+its parameters (:mod:`.params`), which every submission passes before it is
+queued. It reads and writes the project through ``context.store``, calls
+``context.progress`` now and then (which is also where a cancel reaches it,
+besides the checkpoints of long kernels, :mod:`snt_web.checkpoints`), and
+returns a small JSON dict describing the result. A task writes to the project
+only at its very end, so a job that fails or is cancelled leaves the project
+as it was.
 
 Examples
 --------
->>> @task("count-paths")  # doctest: +SKIP
-... def count_paths(context):
+>>> from snt_web.jobs.params import integer
+>>> @task("count-paths", at_least=integer(0, 10**6))  # doctest: +SKIP
+... def count_paths(context, at_least=0):
 ...     tree = context.store.reconstruction(context.project_id)
-...     return {"paths": len(tree.paths)}
+...     return {"paths": len(tree.paths), "enough": len(tree.paths) >= at_least}
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import inspect
 import os
 from collections.abc import Callable
 
+from .params import Check, check_all
 from .records import JobCancelled, UnknownTaskError
 
 #: Registered tasks by name, filled by importing :data:`TASK_MODULES`.
@@ -34,13 +39,29 @@ TASK_MODULES = ("snt_web.jobs.builtin", "snt_web.jobs.classifier_tasks", "snt_we
 TASK_MODULES_ENV = "SNT_WEB_TASK_MODULES"
 
 
-def task(name: str):
-    """Register the decorated function as the task ``name``."""
+#: The parameter checks of each registered task, by task name.
+CHECKS: dict[str, dict[str, Check]] = {}
+
+
+def task(name: str, /, **checks: Check):
+    """Register the decorated function as the task ``name``, with a check for each of its parameters.
+
+    Raises
+    ------
+    ValueError
+        The name is taken, or a parameter of the function has no check (or a
+        check names no parameter).
+    """
 
     def register(fn: Callable) -> Callable:
         if TASKS.get(name, fn) is not fn:
             raise ValueError(f"task {name!r} is registered twice ({TASKS[name].__module__}, {fn.__module__})")
+        taken = list(inspect.signature(fn).parameters)[1:]  # after the context
+        if set(taken) != set(checks):
+            raise ValueError(f"task {name!r} must declare a check for each parameter: takes {', '.join(taken)}, "
+                             f"checks {', '.join(checks)}")
         TASKS[name] = fn
+        CHECKS[name] = checks
         return fn
 
     return register
@@ -54,8 +75,14 @@ def load_tasks() -> dict[str, Callable]:
     return TASKS
 
 
-def check_params(kind: str, params: dict) -> None:
-    """Check that the task ``kind`` exists and takes ``params``.
+def check_params(kind: str, params: dict, image: dict | None = None) -> dict:
+    """``params`` as the task ``kind`` takes them, each checked by its declaration.
+
+    Parameters
+    ----------
+    image : dict, optional
+        :func:`~snt_web.jobs.params.image_facts` of the project's image, which
+        bounds channels, frames and scales.
 
     Raises
     ------
@@ -63,6 +90,8 @@ def check_params(kind: str, params: dict) -> None:
         No task is registered as ``kind``.
     TypeError
         The task does not take these parameters (an unknown name, a missing one).
+    ParameterError
+        A parameter's value is refused; the message names it.
     """
     fn = load_tasks().get(kind)
     if fn is None:
@@ -71,6 +100,7 @@ def check_params(kind: str, params: dict) -> None:
         inspect.signature(fn).bind(None, **params)
     except TypeError as err:
         raise TypeError(f"task {kind!r}: {err}") from None
+    return check_all(CHECKS[kind], params, image)
 
 
 class JobContext:

@@ -3,7 +3,10 @@
 A disk-backend worker is a separate process (never a thread of a server
 process): a job may hold a CPU for minutes and must not stall a page, and a
 crashing task must not take the server with it. ``SIGTERM`` stops a worker at
-once; the job it was running is recorded as failed ("worker stopped").
+once; the job it was running is recorded as failed ("worker stopped"). A
+worker that dies otherwise (killed, out of memory) is replaced by
+:func:`supervise` within a second or two, so ``serve --workers N`` and
+``worker --concurrency N`` keep N workers.
 """
 
 from __future__ import annotations
@@ -21,18 +24,50 @@ from .queue import open_queue
 LOG_FORMAT = "%(asctime)s %(processName)s %(levelname)s %(name)s: %(message)s"
 
 
+#: Seconds between two looks at whether every worker is alive.
+SUPERVISE_S = 1.0
+
+log = logging.getLogger(__name__)
+
+
 def start_workers(n: int, data_dir, database_url: str | None = None) -> list[multiprocessing.Process]:
     """Start ``n`` disk-backend worker processes; stop them with :func:`stop_workers`.
 
     They are fresh interpreters (``spawn``), not forks of the caller, and stop
     by themselves when the caller dies without stopping them.
     """
+    return [_start_worker(i + 1, data_dir, database_url) for i in range(n)]
+
+
+def _start_worker(number: int, data_dir, database_url: str | None) -> multiprocessing.Process:
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_disk_worker_main, args=(str(data_dir), database_url, os.getpid()),
-                               name=f"snt-web-worker-{i + 1}", daemon=True) for i in range(n)]
-    for worker in workers:
-        worker.start()
-    return workers
+    worker = context.Process(target=_disk_worker_main, args=(str(data_dir), database_url, os.getpid()),
+                             name=f"snt-web-worker-{number}", daemon=True)
+    worker.start()
+    return worker
+
+
+def supervise(workers: list, data_dir, database_url: str | None, stop: threading.Event,
+              every_s: float = SUPERVISE_S) -> None:
+    """Replace, in ``workers``, each worker process that died, until ``stop`` is set.
+
+    The job a dead worker was running is failed by the reaper (its heartbeat
+    stops); the new worker takes the next queued job.
+    """
+    while not stop.wait(every_s):
+        for i, worker in enumerate(workers):
+            if not worker.is_alive() and not stop.is_set():
+                log.warning("job worker %s (pid %s) died with exit code %s; starting another", worker.name,
+                            worker.pid, worker.exitcode)
+                workers[i] = _start_worker(i + 1, data_dir, database_url)
+
+
+def supervise_in_background(workers: list, data_dir, database_url: str | None) -> threading.Event:
+    """:func:`supervise` in a daemon thread; set the returned event to stop it (before :func:`stop_workers`)."""
+    stop = threading.Event()
+    threading.Thread(target=supervise, args=(workers, data_dir, database_url, stop), name="snt-web-supervisor",
+                     daemon=True).start()
+    return stop
 
 
 def stop_workers(workers, timeout: float = 10.0) -> None:
@@ -67,8 +102,7 @@ def run_workers(data_dir, database_url: str | None = None, backend: str | None =
         return 0
     workers = start_workers(concurrency, data_dir, database_url)
     try:
-        for worker in workers:
-            worker.join()
+        supervise(workers, data_dir, database_url, threading.Event())  # until SIGTERM or Ctrl-C
     finally:
         stop_workers(workers)
     return 0

@@ -13,6 +13,7 @@ import csv
 import numpy as np
 
 from ..io.atomic import atomic_write
+from ..io.csv_safe import csv_writer
 from ..model import Tree
 
 #: Columns of the points CSV, in order.
@@ -77,7 +78,7 @@ def write_points_csv(tree: Tree, path, *, name: str = "") -> int:
     rows = path_points_table(tree, name=name)
     with atomic_write(path, "w") as fh:
         # SNT's writer: numbers %.6f, strings quoted only when they must be.
-        writer = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer = csv_writer(fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(POINT_COLUMNS)
         for row in rows:
             writer.writerow(f"{v:.6f}" if isinstance(v, float) else v for v in (row[c] for c in POINT_COLUMNS))

@@ -11,7 +11,8 @@ number; nothing is dropped without a count.
 
 Writing: ``x,y,z,confidence,radius``, then ``channel,frame`` if any seed has
 either set, ``type`` / ``source`` if any is non-empty (``mark`` if any seed is
-marked); numbers ``%.6f``; strings quoted only when they must be.
+marked); numbers ``%.6f``; strings quoted only when they must be, and with a ``'`` in front where a
+spreadsheet would take them for a formula (:mod:`snt_web.io.csv_safe`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io.atomic import atomic_write
+from ..io.csv_safe import csv_writer
 from ..io.errors import SNTWebIOError
 from .table import MARK_NAMES, MARKS, UNSET, Seeds, whole_number
 
@@ -176,11 +178,14 @@ def _number(row, columns, name) -> float:
 
 
 def _channel_or_frame(text: str, name: str) -> int:
-    """A channel or frame: a whole number, also written ``1.0`` (SNT's importer reads them so)."""
+    """A channel or frame: a whole number, also written ``1.0`` (SNT's importer reads them so), kept as int32."""
     try:
-        return whole_number(text)
+        number = whole_number(text)
     except (ValueError, OverflowError):  # OverflowError: "inf"
         raise ValueError(f"{name} {text!r} is not a whole number") from None
+    if not UNSET <= number < 2**31:
+        raise ValueError(f"{name} {text!r} is out of range")
+    return number
 
 
 def _row(row, columns) -> dict:
@@ -222,7 +227,7 @@ def seeds_csv_text(seeds: Seeds) -> str:
     formatted.update({c: getattr(seeds, c).tolist() for c in ("channel", "frame", "type", "source")})
     formatted["mark"] = [MARK_NAMES[int(m)] for m in seeds.mark]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv_writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     writer.writerows(zip(*(formatted[c] for c in columns)))
     return out.getvalue()

@@ -1,21 +1,23 @@
 """The one door for edits: ``apply(store, project_id, user, command, base_version)``.
 
 Every panel, API endpoint and script writes through here, so the role check,
-the version check and the history record happen where the data is stored and
-no new panel can forget them (CATMAID's habit).
+the length of every text field (:mod:`.text`), the version check and the
+history record happen where the data is stored and no new panel can forget
+them (CATMAID's habit).
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ..auth.roles import PermissionDenied, allows
 from ..fitting.apply import apply_fits
 from ..model import SWC_TYPES, Tree, edit, graft
 from .accounts import Accounts
 from .records import ProjectRecord, StoreError
+from .text import check_text
 
 _CUR_TAG = re.compile(r" ?\{cur:[^}]*\}")
 #: SNT's CurationTags: a path carries at most one of these.
@@ -348,10 +350,15 @@ def apply(store, project_id: str, user: str | None, command, base_version: int |
         The user's role on the project does not allow the command.
     StaleVersionError
         The project changed since ``base_version``.
+    TextTooLongError
+        A name, tag, message or other text field of the command is longer
+        than :func:`snt_web.limits.max_text` (a :class:`StoreError`).
     StoreError, SNTWebIOError
         The command itself is invalid (unknown path, unreadable file...).
     """
     role = Accounts(store).role_of(project_id, user)
     if not allows(role, command.action):
         raise PermissionDenied(user, command.action, project_id, role)
+    for field in fields(command):
+        check_text(getattr(command, field.name), field.name)
     return command.run(store, project_id, user, base_version)

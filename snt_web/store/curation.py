@@ -36,6 +36,7 @@ from . import database as db
 from .accounts import Accounts
 from .commands import CURATION_TAGS, apply
 from .records import StoreError
+from .text import check_text
 
 #: Where a warning came from.
 SOURCES = ("scan", "live", "dlqc", "seeds", "api")
@@ -85,8 +86,10 @@ def add_warnings(store, project_id: str, user: str | None, warnings, source: str
         # "scan" and "live" warnings are scan_project's: a re-scan would silently drop added ones.
         raise StoreError(f"warnings can be added from {', '.join(ADDED_SOURCES)}, not {source!r}")
     _require(store, project_id, user, "review")
+    warnings = list(warnings)
+    check_text([{"check": w.check, "message": w.message} for w in warnings], "warnings")
     with db.transaction(store.engine) as conn:
-        return _upsert(conn, project_id, list(warnings), source, time.time())
+        return _upsert(conn, project_id, warnings, source, time.time())
 
 
 def replace_scan(store, project_id: str, user: str | None, result, *, source: str = "scan", version: int | None = None,
@@ -154,7 +157,8 @@ def warnings_and_reviews(store, project_id: str, user: str | None = None, *, che
                          ) -> tuple[list[CurationWarning], dict]:
     """``(warnings, {key: {decision, reviewer, time}})``: what the warnings CSV export needs.
 
-    ``check_role=False`` is for tools with direct access to the database (the CLI).
+    ``check_role=False`` is for tools with direct access to the database (the CLI) and for callers that
+    checked the role themselves (the web layer, which knows a read-only demo's visitors are viewers).
     """
     rows = list_warnings(store, project_id, user, check_role=check_role)
     reviews = {r["key"]: {"decision": r["decision"], "reviewer": r["reviewer"], "time": r["decided"]} for r in rows}

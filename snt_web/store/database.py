@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.engine import Engine
@@ -134,6 +135,7 @@ users = Table(
     Column("created", Float, nullable=False),
 )
 
+#: API tokens. A token's id (to list and revoke it by) is the first 12 hex digits of its digest.
 tokens = Table(
     "snt_tokens",
     metadata,
@@ -141,6 +143,18 @@ tokens = Table(
     Column("user", String(64), ForeignKey("snt_users.name"), nullable=False),
     Column("label", Text, nullable=False),
     Column("created", Float, nullable=False),
+    Column("last_used", Float),  # to the minute; None: never used
+)
+
+#: Browser sessions: the cookie carries a random session id, this table its digest. Logging out, a
+#: password change and removing the user delete the rows, which ends the sessions wherever the cookie is.
+sessions = Table(
+    "snt_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # sha256 of the session id
+    Column("user", String(64), ForeignKey("snt_users.name"), nullable=False, index=True),
+    Column("created", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
 )
 
 members = Table(
@@ -201,7 +215,24 @@ def make_engine(url: str) -> Engine:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7153200)"))
         metadata.create_all(conn, checkfirst=True)
+        _add_missing_columns(conn)
     return engine
+
+
+def _add_missing_columns(conn) -> None:
+    """Add the columns a table gained since the database was made (create_all makes only missing tables).
+
+    Such columns are nullable, so the rows already there stay valid; the
+    statement is the same on SQLite and PostgreSQL.
+    """
+    inspector = inspect(conn)
+    quote = conn.dialect.identifier_preparer.quote
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}"))
 
 
 def _use_wal(cursor) -> None:

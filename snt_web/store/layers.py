@@ -17,7 +17,7 @@ import numpy as np
 
 from ..io.atomic import atomic_write
 from ..tracing.layers import default_scales, filtered_layer
-from .maps import map_volume
+from .maps import map_values, map_volume
 from .projects import ProjectStore
 from .records import StoreError
 
@@ -52,7 +52,14 @@ def layer_file(store: ProjectStore, project_id: str, layer: str, *, channel: int
     image = _image(store, project_id)
     scales = tuple(scales or default_scales(image.spacing))
     key = layer_key(store.get(project_id).image_revision, layer, channel, frame, scales)
-    return store.projects_dir / project_id / LAYER_DIR / key
+    return store.project_dir(project_id) / LAYER_DIR / key
+
+
+def layer_values(store: ProjectStore, project_id: str, layer: str) -> str:
+    """What ``layer``'s values are (:data:`~snt_web.tracing.layers.VALUE_KINDS`): a map's as recorded, else ``image``."""
+    if not layer.startswith(MAP_PREFIX):
+        return "image"
+    return map_values(store, project_id, parse_map_layer(layer)[0])
 
 
 def layer_ready(store: ProjectStore, project_id: str, layer: str, **kwargs) -> bool:

@@ -3,7 +3,14 @@
 A map is a ``float32`` array ``(classes, z, y, x)`` matching the project's
 image, from a deep-learning tool, Labkit/TWS, a label image, or the embedded
 classifier. Its values stay as they came (probabilities, scores or label
-ids): the tracer's costs and the display windows adapt to any range.
+ids): the tracer's costs and the display windows adapt to any range. What
+they are is decided once, from what was loaded, and kept in the map's
+description as ``values`` (:func:`snt_web.tracing.layers.value_kind`):
+``"probability"`` for floating-point values all within [0, 1] (the
+classifier's maps always), ``"labels"`` for an integer image, ``"scores"``
+for any other range; with ``range``, the smallest and largest value. A
+probability map is traced with SNT's probability cost and autotraced at a
+probability threshold; labels and scores are traced as an image is.
 
 The voxels are a ``.npy`` file under ``projects/<id>/maps/`` (written
 atomically, memory-mapped by every process); the map itself is registered as a
@@ -19,16 +26,16 @@ import secrets
 
 import numpy as np
 
+from ..ids import is_valid
 from ..io.atomic import atomic_write
 from ..io.tiff import read_image_bytes
+from ..tracing.layers import value_kind, value_range
 from .commands import PutAttachment, apply
 from .projects import ProjectStore
 from .records import ProjectRecord, StoreError
 
 KIND = "probability-map"
 MAP_DIR = "maps"
-#: A map file's id: its name (:func:`map_name`) and the token of its save, never a hidden scratch file.
-_FILE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*-[0-9a-f]{8}")
 #: Relative difference of voxel sizes still taken as "the same calibration".
 SPACING_TOLERANCE = 1e-3
 
@@ -63,11 +70,14 @@ def import_map(store: ProjectStore, project_id: str, user: str | None, data: byt
 
 
 def save_map(store: ProjectStore, project_id: str, user: str | None, name: str, probabilities, classes,
-             source: str, base_version: int | None) -> ProjectRecord:
+             source: str, base_version: int | None, *, coverage: dict | None = None) -> ProjectRecord:
     """Store ``probabilities`` ``(classes, z, y, x)`` as the map ``name`` (replacing one of that name).
 
     The array may be a memory-mapped file (a classifier's blockwise output):
-    it is streamed to the project, never loaded whole.
+    it is streamed to the project, never loaded whole. Its dtype, as loaded,
+    decides with its range what its values are (``values`` in the map's
+    description). ``coverage``, a classifier's check of its map
+    (:meth:`snt_web.classify.MapCoverage.to_json`), is kept in the description.
     """
     image = _image(store, project_id)
     if probabilities.ndim != 4 or tuple(probabilities.shape[1:]) != tuple(image.shape_zyx):
@@ -75,14 +85,18 @@ def save_map(store: ProjectStore, project_id: str, user: str | None, name: str, 
     if len(classes) != probabilities.shape[0]:
         raise StoreError(f"map {name!r}: {probabilities.shape[0]} classes but {len(classes)} names")
     name = map_name(name)
+    lo, hi = value_range(probabilities)
+    values = value_kind(probabilities, (lo, hi))
     # A new file name per save: cached slices and layers of a replaced map name the old file.
     file = f"{name}-{secrets.token_hex(4)}.npy"
-    path = store.projects_dir / project_id / MAP_DIR / file
+    path = store.project_dir(project_id) / MAP_DIR / file
     with atomic_write(path) as fh:
         np.lib.format.write_array(fh, np.asarray(probabilities, dtype=np.float32)
                                   if probabilities.dtype != np.float32 else probabilities)
     meta = {"name": name, "file": file, "classes": list(classes), "shape": list(image.shape_zyx),
-            "source": source}
+            "source": source, "values": values, "range": [lo, hi]}
+    if coverage is not None:
+        meta["coverage"] = coverage
     try:
         return apply(store, project_id, user, PutAttachment(KIND, name, json.dumps(meta).encode()), base_version)
     except BaseException:
@@ -103,12 +117,40 @@ def list_maps(store: ProjectStore, project_id: str) -> list[dict]:
     return sorted(out, key=lambda m: m["name"])
 
 
-def map_volume(store: ProjectStore, project_id: str, name: str, class_index: int = 0) -> np.ndarray:
-    """One class of a map as a read-only ``(z, y, x)`` array."""
+def map_description(store: ProjectStore, project_id: str, name: str) -> dict:
+    """A map's JSON description (name, file, classes, shape, source, values, range, coverage when checked).
+
+    Raises
+    ------
+    StoreError
+        No such map.
+    """
     meta = _meta(store, project_id, name)
     if meta is None:
         raise StoreError(f"project {project_id!r} has no probability map {name!r}")
-    return map_file_volume(store, project_id, map_file_id(meta), class_index)
+    return meta
+
+
+def map_values(store: ProjectStore, project_id: str, name: str) -> str:
+    """What a map's values are: ``values`` of its description (:data:`~snt_web.tracing.layers.VALUE_KINDS`).
+
+    Maps stored before this was recorded: the classifier's are probabilities,
+    any other is taken as scores (traced as an image is, as it was then).
+
+    Raises
+    ------
+    StoreError
+        No such map.
+    """
+    meta = map_description(store, project_id, name)
+    if "values" in meta:
+        return meta["values"]
+    return "probability" if str(meta.get("source", "")).startswith("classifier ") else "scores"
+
+
+def map_volume(store: ProjectStore, project_id: str, name: str, class_index: int = 0) -> np.ndarray:
+    """One class of a map as a read-only ``(z, y, x)`` array."""
+    return map_file_volume(store, project_id, map_file_id(map_description(store, project_id, name)), class_index)
 
 
 def map_file_id(meta: dict) -> str:
@@ -127,9 +169,9 @@ def map_file_volume(store: ProjectStore, project_id: str, file_id: str, class_in
     StoreError
         No such file, or no such class.
     """
-    if not _FILE_ID.fullmatch(file_id):
+    if not is_valid("map file", file_id):
         raise StoreError(f"{file_id!r} is not a probability map file id")
-    path = store.projects_dir / project_id / MAP_DIR / f"{file_id}.npy"
+    path = store.project_dir(project_id) / MAP_DIR / f"{file_id}.npy"
 
     def load():
         try:
@@ -163,4 +205,5 @@ def _image(store: ProjectStore, project_id: str):
 def map_name(filename: str) -> str:
     """The name a map loaded from ``filename`` gets: its stem, safe for file names."""
     stem = re.sub(r"\.(ome\.)?tiff?$", "", str(filename).rsplit("/", 1)[-1], flags=re.I)
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem)[:64] or "map"
+    # No leading dot: a map file id never starts with one (hidden scratch files do).
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem)[:64].lstrip(".") or "map"

@@ -4,7 +4,8 @@ A model is a ``.sntclf`` file (:mod:`snt_web.classify.model_io`: skops with an
 explicit list of trusted types, never a pickle) under
 ``projects/<id>/models/``; it is registered as a ``classifier`` attachment
 holding its JSON description (classes, out-of-bag accuracy, samples per
-class, feature settings), through the command layer, like every change.
+class and background samples by source, the share of the traced region its
+paths fill, feature settings), through the command layer, like every change.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ def save_model(store: ProjectStore, project_id: str, user: str | None, name: str
     """Keep ``classifier`` as the project's model ``name`` (replacing one of that name)."""
     name = map_name(name)
     file = f"{name}-{secrets.token_hex(4)}.sntclf"
-    path = store.projects_dir / project_id / MODEL_DIR / file
+    path = store.project_dir(project_id) / MODEL_DIR / file
     path.parent.mkdir(parents=True, exist_ok=True)
     save_classifier(classifier, path)
     meta = {
         "name": name, "file": file, "classes": list(classifier.class_names),
         "oob_accuracy": classifier.oob_accuracy, "class_counts": classifier.class_counts,
+        "background_counts": classifier.background_counts,
+        "expected": None if classifier.expected is None else classifier.expected.to_json(),
         "feature_settings": classifier.settings.to_json(), "n_channels": classifier.n_channels,
     }
     try:
@@ -56,7 +59,7 @@ def model_meta(store: ProjectStore, project_id: str, name: str) -> dict:
 def load_model(store: ProjectStore, project_id: str, name: str) -> PixelClassifier:
     """A project's model, read back from its file."""
     meta = model_meta(store, project_id, name)
-    path = store.projects_dir / project_id / MODEL_DIR / meta["file"]
+    path = store.project_dir(project_id) / MODEL_DIR / meta["file"]
     if not path.is_file():
         raise StoreError(f"the file of model {name!r} of project {project_id!r} is missing")
     return load_classifier(path)

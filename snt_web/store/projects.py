@@ -19,7 +19,6 @@ rows when a store first opens the data directory (:mod:`.legacy`).
 from __future__ import annotations
 
 import itertools
-import re
 import secrets
 import time
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import and_, exc, func, insert, select, update
 
+from ..ids import is_valid
 from ..io.atomic import atomic_write
 from ..io.image import Image
 from ..io.tiff import read_image
@@ -44,7 +44,6 @@ from .records import (
     StoreError,
 )
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ATTACHMENT_KINDS = ("seeds", "warnings", "probability-map", "export", "classifier")
 
 
@@ -79,11 +78,12 @@ class ProjectStore:
     # --- records ----------------------------------------------------------
     @staticmethod
     def _check_id(project_id: str) -> str:
-        if not isinstance(project_id, str) or not _ID.match(project_id):
+        if not is_valid("project", project_id):
             raise ProjectNotFoundError(project_id)
         return project_id
 
-    def _dir(self, project_id: str) -> Path:
+    def project_dir(self, project_id: str) -> Path:
+        """The folder of a project's files (uploads, layers, maps, models); the id is checked first."""
         return self.projects_dir / self._check_id(project_id)
 
     def get(self, project_id: str) -> ProjectRecord:
@@ -233,7 +233,7 @@ class ProjectStore:
             return None
         key = ("image", project_id, record.image_revision)
         path = Path(record.image_path)
-        path = path if path.is_absolute() else self._dir(project_id) / path
+        path = path if path.is_absolute() else self.project_dir(project_id) / path
         return self.cached(key, lambda: read_image(path, name=record.image_name))
 
     def set_image_path(self, project_id: str, path, *, base_version: int | None, user: str | None = None):
@@ -252,7 +252,7 @@ class ProjectStore:
         """
         suffix = ".ome.tif" if filename.lower().endswith((".ome.tif", ".ome.tiff")) else ".tif"
         name = f"upload-{secrets.token_hex(4)}{suffix}"
-        target = self._dir(project_id) / name
+        target = self.project_dir(project_id) / name
         with atomic_write(target) as fh:
             fh.write(data)
         try:
@@ -277,7 +277,7 @@ class ProjectStore:
         # Only a superseded upload is deleted, never a file opened in place. A
         # process that still maps it keeps reading it until it lets go (POSIX).
         if previous.image_path and not Path(previous.image_path).is_absolute():
-            (self._dir(project_id) / previous.image_path).unlink(missing_ok=True)
+            (self.project_dir(project_id) / previous.image_path).unlink(missing_ok=True)
         return record
 
     # --- reconstruction -------------------------------------------------------
@@ -442,8 +442,11 @@ class ProjectStore:
 
     def data_file(self, name: str) -> Path:
         """A file of ``<data_dir>/files`` by bare name; never a path elsewhere."""
-        candidate = (self.files_dir / name).resolve()
-        if candidate.parent != self.files_dir.resolve() or not candidate.is_file():
+        try:
+            candidate = (self.files_dir / name).resolve()
+        except ValueError:  # a NUL in the name
+            candidate = None
+        if candidate is None or candidate.parent != self.files_dir.resolve() or not candidate.is_file():
             raise StoreError(f"no file {name!r} in the data directory")
         return candidate
 

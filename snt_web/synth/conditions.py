@@ -73,8 +73,9 @@ class Conditions:
         varicosities and gaps left out) over the standard deviation of the
         noise in the background at its mean level. The noise is then
         photon-limited: the gain ``poisson_scale`` is chosen so that shot and
-        read noise together have that standard deviation. None: the noise
-        is ``poisson_scale`` and ``read_noise`` as given.
+        read noise together have that standard deviation (the background
+        must be at least twice it, or the noise would be clipped at 0).
+        None: the noise is ``poisson_scale`` and ``read_noise`` as given.
     poisson_scale : float
         Grey levels per detected photon (when ``snr`` is None).
     read_noise : float

@@ -3,7 +3,36 @@
 Constants of the tracer, autotracer, classifier and fit are chosen on a
 corpus of these kinds and judged on held-out seeds of the same kinds, so
 each kind is a condition real stacks show, not one that flatters a method.
-Every kind is deterministic per (kind, seed).
+Every kind is deterministic per (kind, seed). Each is a 48 x 256 x 256 stack
+at 1 x 0.3 x 0.3 µm (the served demo's), 8-bit, with the demo's optics and
+noise, unless it says otherwise; ranges are drawn per seed:
+
+``demo``
+    :func:`~snt_web.synth.make_demo` exactly: one bright neuron (core signal
+    ~65 grey levels over a background of 25, SNR ~8), 4 primaries.
+``bright``
+    Clean as the demo, other neurons: 3-6 primaries branching to order 3-4,
+    signal 100-140.
+``faint``
+    Brightness drifting by up to ±40% along neurites, and 35% of the
+    branches (with their sub-branches) at 20-50% of their parent's
+    brightness; 4-6 primaries.
+``beaded``
+    Varicosities every 3-6 µm along thin neurites (radius up to 1.6-2.2x,
+    brightness up to 1.3-1.8x) and 3-5 gaps of 1-4 voxels per 100 µm.
+``noisy``
+    SNR 2-3 (16-bit, background 300, photon-limited noise) over an uneven
+    background: a ramp of 50 grey levels and blobs at 10-30% of the core
+    signal.
+``dense``
+    2-3 neurons of 6-8 primaries each, somata 12 µm or more apart, arbors
+    overlapping and crossing above and below each other.
+``anisotropic``
+    z spacing 2-5 times the lateral 0.3 µm over a depth of 40 µm (28-68
+    slices), and a long axial blur (PSF sigma 1.2 µm in z, 0.25 µm laterally).
+``hard``
+    Faint branches and drift as ``faint``, varicosities every 4 µm and 4
+    gaps per 100 µm, at SNR 2.5 (16-bit), together.
 """
 
 from __future__ import annotations
@@ -30,6 +59,7 @@ _ANISOTROPIC_DEPTH_UM = 40.0
 _STRONG_PSF_UM = (1.2, 0.25, 0.25)
 
 
+# Each kind draws, for a seed, the fields of Conditions in which it differs from the demo.
 def _demo(rng) -> dict:
     return {}
 
@@ -66,24 +96,9 @@ def _hard(rng) -> dict:
     return {**_DIM_16BIT, **_FAINT, "snr": 2.5, "bead_spacing_um": 4.0, "gaps_per_100um": 4.0}
 
 
-#: Kind name -> (what it is, conditions drawn for a seed). Every kind is a
-#: 48 x 256 x 256 stack at 1 x 0.3 x 0.3 µm (the served demo's) unless it says otherwise.
-KINDS = {
-    "demo": ("the demo (make_demo): one neuron, bright (core ~90 grey levels over 25), 8-bit", _demo),
-    "bright": ("clean as the demo, other neurons: 3-6 primaries, branching to order 3-4, signal 100-140", _bright),
-    "faint": ("brightness drifting +-40% along neurites and 35% of branches (with their sub-branches) at 20-50% "
-              "of their parent's brightness; 4-6 primaries", _faint),
-    "beaded": ("varicosities every 3-6 µm along thin neurites (radius up to 2.2x, brightness up to 1.8x) and "
-               "3-5 gaps of 1-4 voxels per 100 µm of neurite", _beaded),
-    "noisy": ("SNR 2-3 (16-bit, photon-limited noise) over an uneven background: the ramp and blobs at 10-30% of "
-              "the core signal", _noisy),
-    "dense": ("2-3 neurons of 6-8 primaries each, somata apart, arbors overlapping and crossing at other depths",
-              _dense),
-    "anisotropic": ("z spacing 2-5 times the lateral 0.3 µm (depth ~40 µm: 28-68 slices) and a long axial "
-                    "blur (PSF sigma 1.2 µm in z, 0.25 µm laterally)", _anisotropic),
-    "hard": ("faint branches and drift as 'faint', varicosities every 4 µm and 4 gaps per 100 µm, SNR 2.5 "
-             "(16-bit), together", _hard),
-}
+#: Kind name -> the conditions it draws for a seed (see the module docstring).
+KINDS = {"demo": _demo, "bright": _bright, "faint": _faint, "beaded": _beaded, "noisy": _noisy, "dense": _dense,
+         "anisotropic": _anisotropic, "hard": _hard}
 
 
 def kind_conditions(kind: str, seed: int = 0, shape_zyx=None) -> Conditions:
@@ -101,8 +116,7 @@ def kind_conditions(kind: str, seed: int = 0, shape_zyx=None) -> Conditions:
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    draw = KINDS[kind][1]
-    changes = draw(np.random.default_rng((seed, _code(kind), 1)))
+    changes = KINDS[kind](np.random.default_rng((seed, _code(kind), 1)))
     if shape_zyx is not None:
         changes["shape_zyx"] = tuple(int(n) for n in shape_zyx)
     return Conditions(**changes)
@@ -114,7 +128,7 @@ def make_volume(kind: str = "demo", seed: int = 0, shape_zyx=None) -> SyntheticV
     Parameters
     ----------
     kind : str
-        A name of :data:`KINDS`. ``demo`` is :func:`~snt_web.synth.make_demo`'s
+        A name of :data:`KINDS` (the module docstring says what each is). ``demo`` is :func:`~snt_web.synth.make_demo`'s
         stack exactly; the others grow other neurons than the demo's for
         the same seed.
     seed : int

@@ -124,13 +124,14 @@ def render_volume(conditions: Conditions, seed=0, name: str = "synthetic.tif") -
     ------
     ValueError
         A stack too small to hold a neuron, or an SNR the read noise alone
-        does not allow.
+        does not allow or whose noise the background is too low to hold.
 
     Examples
     --------
-    >>> volume = render_volume(Conditions(shape_zyx=(24, 96, 128), snr=3.0), seed=5)
+    >>> conditions = Conditions(shape_zyx=(24, 96, 128), dtype="uint16", background=300.0, snr=3.0)
+    >>> volume = render_volume(conditions, seed=5)
     >>> round(volume.snr, 2), volume.image.dtype.name
-    (3.0, 'uint8')
+    (3.0, 'uint16')
     """
     sequence = np.random.SeedSequence(seed)
     rng = np.random.default_rng(sequence)
@@ -167,6 +168,9 @@ def render_volume(conditions: Conditions, seed=0, name: str = "synthetic.tif") -
         if sigma <= conditions.read_noise:
             raise ValueError(f"an SNR of {conditions.snr:g} needs less noise than the read noise "
                              f"({conditions.read_noise:g} grey levels) alone")
+        if level < 2 * sigma:  # the detector would clip the noise at 0, and the SNR would be missed
+            raise ValueError(f"an SNR of {conditions.snr:g} needs noise of {sigma:.3g} grey levels: the background "
+                             f"({level:.3g}) must be at least twice that (a higher background, 16-bit)")
         gain = (sigma ** 2 - conditions.read_noise ** 2) / level
     pixels = measured(mean, rng, poisson_scale=gain, gaussian_sigma=conditions.read_noise,
                       dtype=np.dtype(conditions.dtype))

@@ -138,7 +138,7 @@ def step_cost(value, code, p0, p1, min_step):
     return c if c > min_step else min_step
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _costs(values, code, p0, p1, min_step):
     out = np.empty(values.shape, dtype=np.float64)
     for i in range(values.size):
@@ -146,7 +146,7 @@ def _costs(values, code, p0, p1, min_step):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _statistics(region):
     """Minimum, maximum, mean and (population) standard deviation of a 3D array, in one pass.
 

@@ -22,11 +22,18 @@ only read, never copied or converted.
 The kernel is compiled by numba on the first call in a process for each
 volume dtype and cached on disk (``cache=True``), so later processes load it
 in a fraction of a second; :func:`warm_up` does that ahead of the first click.
+It releases the GIL (``nogil=True``): a web process keeps answering other
+requests on its other threads while one searches.
+
+A search may be given a budget (voxels explored, seconds): one that runs out
+raises :class:`SearchBudgetExceeded` rather than holding a web thread and
+memory for as long as an end on the far side of a big volume would take.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from typing import NamedTuple
 
@@ -35,12 +42,32 @@ import numpy as np
 
 from .costs import cost_model, step_cost
 
-__all__ = ["TraceResult", "trace_path", "voxels_to_points", "warm_up"]
+__all__ = ["SearchBudgetExceeded", "TraceResult", "trace_path", "voxels_to_points", "warm_up"]
 
 # Page shape as bit shifts (z, y, x): thin in z, where stacks are coarse and
 # neurites mostly run in the plane.
 _PAGE_SHIFTS_3D = (1, 3, 3)
 _PAGE_SHIFTS_2D = (0, 4, 4)
+
+
+class SearchBudgetExceeded(ValueError):
+    """A search ran out of its budget (voxels explored or seconds) before it joined its two ends.
+
+    Attributes
+    ----------
+    n_visited : int
+        Voxels it had expanded.
+    search_s : float
+        Seconds it had run.
+    """
+
+    def __init__(self, n_visited: int, search_s: float, max_visited, max_seconds):
+        self.n_visited, self.search_s = n_visited, search_s
+        limits = [f"{max_visited:,} voxels" if max_visited is not None else "",
+                  f"{max_seconds:g} s" if max_seconds is not None else ""]
+        super().__init__(f"too far for one click: click a point in between (the search stopped after "
+                         f"{n_visited:,} voxels and {search_s:.1f} s; its budget is "
+                         f"{' or '.join(x for x in limits if x)})")
 
 
 class TraceResult(NamedTuple):
@@ -68,7 +95,7 @@ class TraceResult(NamedTuple):
 
 
 def trace_path(volume, start_zyx, goal_zyx, *, spacing=(1.0, 1.0, 1.0), cost="reciprocal", stats="subvolume",
-               z_fudge=0.8) -> TraceResult:
+               z_fudge=0.8, max_visited: int | None = None, max_seconds: float | None = None) -> TraceResult:
     """The least-cost 26-connected path between two voxels.
 
     Parameters
@@ -86,10 +113,20 @@ def trace_path(volume, start_zyx, goal_zyx, *, spacing=(1.0, 1.0, 1.0), cost="re
         Where the cost function's statistics come from.
     z_fudge : float
         Scale of the z-score in the probability cost.
+    max_visited : int, optional
+        Voxels the search may expand before giving up; its memory grows with
+        them (about 19 bytes a voxel touched, plus its queues). No limit by default.
+    max_seconds : float, optional
+        Seconds the search may run before giving up. No limit by default.
 
     Returns
     -------
     TraceResult
+
+    Raises
+    ------
+    SearchBudgetExceeded
+        The budget ran out first.
 
     Examples
     --------
@@ -110,8 +147,24 @@ def trace_path(volume, start_zyx, goal_zyx, *, spacing=(1.0, 1.0, 1.0), cost="re
     if np.array_equal(start, goal):
         return TraceResult(start[None], 0.0, 0, time.perf_counter() - began, 0)
     shifts = np.array(_PAGE_SHIFTS_2D if volume.shape[0] == 1 else _PAGE_SHIFTS_3D, dtype=np.int64)
-    path, total, n_visited, peak = _nba_star(volume, spacing, start, goal, code, p0, p1, min_step, shifts)
-    return TraceResult(path, float(total), int(n_visited), time.perf_counter() - began, int(peak))
+    # The kernel polls ``stop``; a timer thread sets it (the kernel runs without the GIL, so the timer runs).
+    stop = np.zeros(1, dtype=np.uint8)
+    timer = None
+    if max_seconds is not None:
+        remaining = max(0.0, max_seconds - (time.perf_counter() - began))
+        timer = threading.Timer(remaining, stop.fill, args=(1,))
+        timer.daemon = True
+        timer.start()
+    try:
+        path, total, n_visited, peak = _nba_star(volume, spacing, start, goal, code, p0, p1, min_step, shifts,
+                                                 _NO_LIMIT if max_visited is None else int(max_visited), stop)
+    finally:
+        if timer is not None:
+            timer.cancel()
+    elapsed = time.perf_counter() - began
+    if path.shape[0] == 0:
+        raise SearchBudgetExceeded(int(n_visited), elapsed, max_visited, max_seconds)
+    return TraceResult(path, float(total), int(n_visited), elapsed, int(peak))
 
 
 def voxels_to_points(path_zyx, spacing=(1.0, 1.0, 1.0)) -> np.ndarray:
@@ -151,6 +204,9 @@ def _voxel(point, shape, name) -> np.ndarray:
 
 _FORWARD, _BACKWARD = 0, 1
 _NO_PARENT = 255
+_NO_LIMIT = np.iinfo(np.int64).max
+#: Expansions between two looks at the stop flag.
+_POLL_EVERY = 4096
 
 
 @numba.njit(cache=True, inline="always")
@@ -213,8 +269,8 @@ def _distance(z, y, x, target, spacing):
                      + ((x - target[2]) * spacing[2]) ** 2)
 
 
-@numba.njit(cache=True)
-def _nba_star(values, spacing, start, goal, code, p0, p1, min_step, shifts):
+@numba.njit(cache=True, nogil=True)
+def _nba_star(values, spacing, start, goal, code, p0, p1, min_step, shifts, max_visited, stop):
     nz, ny, nx = values.shape
     # The 26 neighbour offsets and their physical lengths.
     offsets = np.empty((26, 3), dtype=np.int64)
@@ -284,6 +340,10 @@ def _nba_star(values, spacing, start, goal, code, p0, p1, min_step, shifts):
         if g_here + heap_keys[other, 0] - min_step * _distance(z, y, x, ends[side], spacing) >= best:
             continue
         n_visited += 1
+        if n_visited > max_visited or (n_visited % _POLL_EVERY == 0 and stop[0]):
+            # Out of budget: no path (an empty one says so).
+            peak = table.nbytes + g.nbytes + parent.nbytes + done.nbytes + heap_keys.nbytes + heap_items.nbytes
+            return np.empty((0, 3), dtype=np.int64), best, n_visited - 1, peak
 
         # Room for this expansion: at most 8 new pages and 26 heap entries.
         if n_pages + 8 > capacity:

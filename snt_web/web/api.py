@@ -5,29 +5,36 @@ is :mod:`snt_web.web.auth`'s (``Authorization: Bearer <token>``, or the browser
 session with its CSRF token). Every write goes through
 :func:`snt_web.store.commands.apply`, which checks the role and the base
 version and records the history; reads check the role with
-:func:`snt_web.auth.roles.allows`. Errors are ``{"error": "..."}`` with 400,
-401, 403, 404, 409 (plus ``current_version``) or 413. See ``docs/api.md``.
+:func:`snt_web.auth.roles.allows`. A writing route checks the caller's role
+before it reads the body, and each body is limited by its route
+(:mod:`.bodies`). Errors are ``{"error": "..."}`` with 400, 401, 403, 404,
+409 (plus ``current_version``), 413 or 429. See ``docs/api.md``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .. import ids
 from ..auth.roles import ROLES, PermissionDenied, allows
 from ..curation.dlqc import parse_points
-from ..io.errors import SNTWebIOError
+from ..io.errors import ImageTooLargeError, SNTWebIOError
 from ..io.reconstruction import read_reconstruction_bytes, reconstruction_bytes
 from ..io.tiff import read_image_bytes
 from ..jobs import JobNotFoundError, UnknownTaskError
+from ..jobs.params import image_facts
+from ..jobs.records import QueueFullError
 from ..seeds import read_seeds_csv, seeds_csv_text
 from ..store import Accounts, ProjectNotFoundError, StaleVersionError, StoreError
 from ..store import commands, maps
 from ..store.curation import add_warnings, list_warnings, set_decision
 from ..store.seeds import SeedConflictError, add_seeds, load_seeds
+from ..store.text import check_text
 from .auth import current_user, project_role
+from .bodies import read_body, upload_route
 
 blueprint = Blueprint("snt_web_api", __name__, url_prefix="/api/v1")
 
@@ -82,8 +89,17 @@ def _bad_request(err: Exception):
 
 @blueprint.errorhandler(RequestEntityTooLarge)
 def _too_large(err):
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    return jsonify(error=f"the request body is larger than the server's limit of {limit} bytes"), 413
+    return jsonify(error=f"the request body is larger than this route's limit of {g.snt_body_limit} bytes"), 413
+
+
+@blueprint.errorhandler(QueueFullError)
+def _queue_full(err: QueueFullError):
+    return jsonify(error=str(err)), 429
+
+
+@blueprint.errorhandler(ImageTooLargeError)
+def _image_too_large(err: ImageTooLargeError):
+    return jsonify(error=str(err)), 413
 
 
 @blueprint.errorhandler(HTTPException)
@@ -101,6 +117,12 @@ def _no_endpoint(rest: str):
     raise APIError(404, f"no endpoint {request.method} /api/v1/{rest}; see docs/api.md")
 
 
+@blueprint.before_request
+def _check_ids():
+    """Ids in the URL have their shapes before they name anything (400 naming the id; after authentication)."""
+    ids.check_url_ids(request.view_args)
+
+
 # --- helpers ----------------------------------------------------------------------------------
 def _store():
     return current_app.config["SNT_WEB_STORE"]
@@ -115,24 +137,43 @@ def _visible(project_id: str) -> str:
     return role
 
 
+def _may(project_id: str, action: str) -> str:
+    """The user's role on the project if it allows ``action``; checked before a writing route reads its body."""
+    role = _visible(project_id)
+    if not allows(role, action):
+        raise PermissionDenied(current_user(), action, project_id, role)
+    return role
+
+
 def _json() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # thousands of nested brackets
+        raise APIError(400, "the JSON body is nested too deeply") from None
     if not isinstance(body, dict):
         raise APIError(400, "expected a JSON object body with Content-Type: application/json")
     return body
 
 
+#: Versions, limits and ids are stored as 64-bit integers.
+MAX_INT = 2**63 - 1
+
+
 def _int(value, name: str, *, required: bool = True) -> int | None:
+    """``value`` (a query argument or a JSON number) as a non-negative integer the database can hold, else 400."""
     if value is None or value == "":
         if required:
             raise APIError(400, f"{name} is required")
         return None
-    if isinstance(value, bool):
-        raise APIError(400, f"{name} must be an integer")
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise APIError(400, f"{name} must be an integer, got {value!r}")
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise APIError(400, f"{name} must be an integer, got {value!r}") from None
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise APIError(400, f"{name} must be an integer, got {str(value)[:40]!r}") from None
+    if not 0 <= number <= MAX_INT:
+        raise APIError(400, f"{name} must be between 0 and {MAX_INT}, got {str(value)[:40]}")
+    return number
 
 
 def _apply(project_id: str, command, base_version: int):
@@ -141,7 +182,7 @@ def _apply(project_id: str, command, base_version: int):
 
 
 def _body() -> bytes:
-    data = request.get_data(cache=False)
+    data = read_body()
     if not data:
         raise APIError(400, "the request body is empty")
     return data
@@ -195,7 +236,9 @@ def get_reconstruction(project_id: str):
 
 
 @blueprint.put("/projects/<project_id>/reconstruction")
+@upload_route
 def put_reconstruction(project_id: str):
+    _may(project_id, "edit")
     base = _int(request.args.get("base_version"), "base_version")
     fmt = request.args.get("format")
     if fmt is not None:
@@ -209,11 +252,13 @@ def put_reconstruction(project_id: str):
 
 @blueprint.patch("/projects/<project_id>/paths/<int:path_id>")
 def patch_path(project_id: str, path_id: int):
+    role = _may(project_id, "review")  # the least a change of a path needs; each change's own below
     body = _json()
     base = _int(body.get("base_version"), "base_version")
     unknown = set(body) - {"base_version", "name", "swc_type", "tag"}
     if unknown:
         raise APIError(400, f"unknown fields: {', '.join(sorted(unknown))}; use name, swc_type or tag")
+    check_text({k: body[k] for k in ("name", "tag") if k in body}, "body")  # early; the command layer checks too
     edits = []
     if "name" in body:
         if not isinstance(body["name"], str):
@@ -227,7 +272,6 @@ def patch_path(project_id: str, path_id: int):
         edits.append(commands.TagPath(path_id, body["tag"]))
     if not edits:
         raise APIError(400, "nothing to change: give name, swc_type or tag")
-    role = _visible(project_id)
     for edit in edits:  # all or nothing as far as permissions go
         if not allows(role, edit.action):
             raise PermissionDenied(current_user(), edit.action, project_id, role)
@@ -247,6 +291,7 @@ def history(project_id: str):
 
 @blueprint.post("/projects/<project_id>/restore")
 def restore(project_id: str):
+    _may(project_id, "edit")
     body = _json()
     command = commands.Restore(_int(body.get("version"), "version"))
     return {"version": _apply(project_id, command, _int(body.get("base_version"), "base_version")).version}
@@ -254,12 +299,14 @@ def restore(project_id: str):
 
 @blueprint.post("/projects/<project_id>/undo")
 def undo(project_id: str):
+    _may(project_id, "edit")
     body = _json()
     return {"version": _apply(project_id, commands.Undo(), _int(body.get("base_version"), "base_version")).version}
 
 
 @blueprint.post("/projects/<project_id>/redo")
 def redo(project_id: str):
+    _may(project_id, "edit")
     body = _json()
     return {"version": _apply(project_id, commands.Redo(), _int(body.get("base_version"), "base_version")).version}
 
@@ -267,6 +314,7 @@ def redo(project_id: str):
 @blueprint.post("/projects/<project_id>/edits")
 def edit(project_id: str):
     """One tree edit of :mod:`snt_web.model.edit` by name, with its keyword arguments (physical units)."""
+    _may(project_id, "edit")
     body = _json()
     op, params = body.get("op"), body.get("params", {})
     if not isinstance(op, str) or not isinstance(params, dict):
@@ -288,10 +336,12 @@ def members(project_id: str):
 
 @blueprint.put("/projects/<project_id>/members")
 def set_member(project_id: str):
+    _may(project_id, "manage")
     body = _json()
     name, role = body.get("name"), body.get("role")
     if not isinstance(name, str) or not name:
         raise APIError(400, "name is required")
+    ids.check_id("user", name)
     if role is not None and role not in ROLES:
         raise APIError(400, f"role must be one of {', '.join(ROLES)} or null, got {role!r}")
     record = _apply(project_id, commands.SetMember(name, role), _int(body.get("base_version"), "base_version"))
@@ -300,9 +350,14 @@ def set_member(project_id: str):
 
 # --- pipeline inputs -----------------------------------------------------------------------------------
 @blueprint.post("/projects/<project_id>/probability-map")
+@upload_route
 def post_probability_map(project_id: str):
-    """A TIFF matching the project image (one channel per class) becomes a secondary layer."""
-    _visible(project_id)
+    """A TIFF matching the project image (one channel per class) becomes a secondary layer.
+
+    The answer says what its values are (``values``: probability, labels or
+    scores, :func:`snt_web.store.maps.save_map`).
+    """
+    _may(project_id, "edit")
     data = _body()
     filename = request.args.get("name") or "probability-map.tif"
     base = _int(request.args.get("base_version"), "base_version")
@@ -314,7 +369,7 @@ def post_probability_map(project_id: str):
         raise APIError(400, str(err)) from None
     meta = next(m for m in maps.list_maps(_store(), project_id) if m["name"] == maps.map_name(filename))
     return {"version": record.version, "kind": maps.KIND, "name": meta["name"], "classes": meta["classes"],
-            "bytes": len(data)}
+            "values": meta["values"], "bytes": len(data)}
 
 
 # --- jobs --------------------------------------------------------------------------------------------
@@ -325,15 +380,13 @@ def _queue():
 @blueprint.post("/projects/<project_id>/jobs")
 def post_job(project_id: str):
     """Queue a task (``{"kind": name, "params": {...}}``) for a worker; answers the job record (202)."""
+    _may(project_id, "edit")
     body = _json()
     kind, params = body.get("kind"), body.get("params", {})
     if not isinstance(kind, str) or not isinstance(params, dict):
         raise APIError(400, "a job is {\"kind\": name, \"params\": {...}}")
-    role = _visible(project_id)
-    if not allows(role, "edit"):
-        raise PermissionDenied(current_user(), "edit", project_id, role)
     try:
-        job = _queue().submit(kind, project_id, current_user(), params)
+        job = _queue().submit(kind, project_id, current_user(), params, image=image_facts(_store().image(project_id)))
     except (UnknownTaskError, TypeError) as err:
         raise APIError(400, str(err)) from None
     return job.to_dict(), 202
@@ -377,17 +430,18 @@ def cancel_job(job_id: str):
 @blueprint.get("/projects/<project_id>/curation/warnings")
 def get_curation_warnings(project_id: str):
     """Every warning with its review (decision, reviewer, decided); x, y, z physical."""
-    _visible(project_id)
-    return {"warnings": list_warnings(_store(), project_id, current_user())}
+    _visible(project_id)  # the role as the web layer knows it: a read-only demo's visitors are viewers
+    return {"warnings": list_warnings(_store(), project_id, check_role=False)}
 
 
 # Two addresses, one action: ``POST .../warnings`` once stored the CSV as an
 # attachment the Curation Assistant never saw.
 @blueprint.post("/projects/<project_id>/warnings")
 @blueprint.post("/projects/<project_id>/curation/warnings")
+@upload_route
 def post_curation_warnings(project_id: str):
     """Add DL-QC points (CSV or JSON body: x, y, z, score...; see docs/api.md); bad rows are listed, not fatal."""
-    _visible(project_id)
+    _may(project_id, "review")
     try:
         text = _body().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -401,7 +455,7 @@ def post_curation_warnings(project_id: str):
 @blueprint.post("/projects/<project_id>/curation/decisions")
 def post_curation_decisions(project_id: str):
     """``{"keys": [...], "decision": "accept|reject|unsure|null", "base_version": N}``: review warnings, tag paths."""
-    _visible(project_id)
+    _may(project_id, "review")
     body = _json()
     keys = body.get("keys")
     if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
@@ -427,9 +481,10 @@ def get_seeds(project_id: str):
 # clients written against it.
 @blueprint.post("/projects/<project_id>/seeds")
 @blueprint.post("/projects/<project_id>/seeds/import")
+@upload_route
 def import_seeds(project_id: str):
     """Add a seeds CSV to the seed table (``?replace=1`` replaces it, ``?units=voxel``); bad rows are listed."""
-    _visible(project_id)
+    _may(project_id, "edit")
     image = _store().image(project_id)
     read = read_seeds_csv(_body(), name="request body", units=request.args.get("units", "physical"),
                           spacing_xyz=(1.0, 1.0, 1.0) if image is None else tuple(image.spacing[::-1]),

@@ -22,10 +22,12 @@ import dash
 from dash import dcc, html
 
 from ..jobs import JobQueue, open_queue
+from ..limits import current_limits, max_upload_bytes
 from ..store import ProjectStore
 from ..tracing import warm_up
-from . import api, routes, sync
+from . import api, callback_guard, routes, sync
 from .auth import AuthConfig, install_auth, user_badge
+from .bodies import install_body_limits
 from .panels import classifier, curation, display, files, history, jobs, maps, paths, seeds, share, tracing
 from .state import project_meta
 from .views import ortho, view3d
@@ -33,15 +35,12 @@ from .views import ortho, view3d
 #: Assets live at the repository's top level; the package carries a link to them.
 ASSETS = Path(__file__).with_name("assets")
 
-DEFAULT_UPLOAD_LIMIT = 256 * 2**20
-
-
 def create_app(
     store: ProjectStore,
     project_id: str,
     *,
     title: str = "SNT Web",
-    upload_limit_bytes: int = DEFAULT_UPLOAD_LIMIT,
+    upload_limit_bytes: int | None = None,
     auth: AuthConfig | None = None,
     jobs_queue: JobQueue | None = None,
 ) -> dash.Dash:
@@ -55,9 +54,10 @@ def create_app(
         The project the page opens.
     title : str
         Browser tab title.
-    upload_limit_bytes : int
+    upload_limit_bytes : int, optional
         Largest file accepted by upload (the browser refuses bigger ones
-        before sending them; the server checks again).
+        before sending them; the server checks again);
+        :func:`~snt_web.limits.max_upload_bytes` by default.
     auth : AuthConfig, optional
         Login mode; single-user (no login, loopback only) by default.
     jobs_queue : JobQueue, optional
@@ -65,24 +65,27 @@ def create_app(
         directory (backend from ``$SNT_WEB_JOBS``). The app only submits and
         reads jobs: workers run them (``snt-web serve`` starts one).
     """
+    current_limits()  # a limit set to nonsense stops the server now, in one sentence, not a request later
+    upload_limit_bytes = upload_limit_bytes or max_upload_bytes()
     app = dash.Dash(
         __name__,
         title=title,
         assets_folder=str(ASSETS),
         update_title=None,
         suppress_callback_exceptions=False,
+        on_error=callback_guard.on_callback_error,
     )
     server = app.server
     server.config["SNT_WEB_STORE"] = store
     server.config["SNT_WEB_JOBS"] = jobs_queue or open_queue(store.data_dir, store.database_url)
-    # Base64 in JSON inflates an upload by 4/3; leave room for the envelope.
-    server.config["MAX_CONTENT_LENGTH"] = int(upload_limit_bytes * 1.4) + 2**20
     # Compiling the search takes seconds on a fresh install: do it now, not on
     # the first click.
     threading.Thread(target=warm_up, name="snt-web-warm-up", daemon=True).start()
     install_auth(server, store, auth or AuthConfig(), dash_app=app)
+    install_body_limits(server, upload_limit_bytes)
     server.register_blueprint(routes.blueprint)
     server.register_blueprint(api.blueprint)
+    callback_guard.install_callback_guard(server)
 
     views = [ortho.OrthoView(plane) for plane in ("xy", "zy", "xz")]
     view_3d = view3d.View3D()

@@ -8,8 +8,9 @@ Three modes (:class:`AuthConfig`):
     loopback address; requests naming another ``Host`` are refused (DNS rebinding).
 ``login``
     Accounts exist: a browser logs in at ``/login`` (a signed, HttpOnly session
-    cookie), a script sends ``Authorization: Bearer <token>``. Project roles
-    come from :class:`~snt_web.store.Accounts`.
+    cookie naming a server-side session, which logout, a password change and
+    removing the user end), a script sends ``Authorization: Bearer <token>``.
+    Project roles come from :class:`~snt_web.store.Accounts`.
 ``demo-readonly``
     A public demo: anonymous visitors are viewers and every write is refused
     by the command layer (it gets no user).
@@ -34,6 +35,7 @@ from markupsafe import escape
 
 from ..auth.roles import PermissionDenied, allows
 from ..store import LOCAL_USER, Accounts
+from .proxies import TrustedProxies
 
 MODES = ("single-user", "login", "demo-readonly")
 
@@ -41,10 +43,14 @@ CSRF_COOKIE = "_csrf_token"  # what Dash's renderer reads (dash.Dash(csrf_token_
 CSRF_HEADER = "X-CSRFToken"  # what it sends (dash.Dash(csrf_header_name=...))
 CSRF_FIELD = "csrf_token"
 LOGIN_WINDOW_S = 300
+#: Attempts allowed per window for one user from one address (the client's, behind trusted proxies) ...
 LOGIN_MAX_FAILURES = 5
+#: ... and for one user from everywhere: guessing from many addresses, while one address alone cannot lock a
+#: user out for everyone else.
+LOGIN_MAX_FAILURES_USER = 20
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Paths answered 401 JSON (not a redirect) when nobody is logged in.
-_API_PREFIXES = ("/api/", "/_dash-", "/slice/")
+_API_PREFIXES = ("/api/", "/_dash-", "/slice/", "/map/")
 #: Paths anyone may fetch: the login page itself and what it needs, health checks.
 _PUBLIC = ("/login", "/healthz", "/assets/", "/favicon.ico")
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -67,11 +73,15 @@ class AuthConfig:
         In single-user mode, refuse requests whose ``Host`` is not a loopback
         name, so a web page cannot reach the server through DNS rebinding.
         Off only where an operator explicitly serves single-user mode elsewhere.
+    trusted_proxies : TrustedProxies
+        Whose ``X-Forwarded-For`` names the client (``SNT_WEB_TRUSTED_PROXIES``;
+        see :mod:`snt_web.web.proxies`); nobody's by default.
     """
 
     mode: str = "single-user"
     secure_cookies: bool = False
     loopback_only: bool = True
+    trusted_proxies: TrustedProxies = TrustedProxies()
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -150,16 +160,13 @@ def _bearer_token() -> str | None:
 
 
 def _authenticate() -> str | None:
-    """Login mode: the Bearer token's user, else the session's (if the account still exists)."""
+    """Login mode: the Bearer token's user, else the user of the cookie's session (if it has not ended)."""
     token = _bearer_token()
     if token is not None:
         user = _accounts().verify_token(token)
         g.snt_bearer = user is not None
         return user.name if user else None
-    name = session.get("user")
-    if name and _accounts().user(name) is not None:
-        return name
-    return None
+    return _accounts().session_user(session.get("sid"))
 
 
 def project_role(project_id: str, user: str | None = ...) -> str | None:
@@ -204,12 +211,15 @@ def _from_browser() -> bool:
 
 
 # --- login throttling --------------------------------------------------------------------------
-def _throttle_keys(name: str) -> list[str]:
-    return [f"user:{name.lower()}", f"ip:{request.remote_addr or 'unknown'}"]
+def client_address() -> str:
+    """The client's address: the peer's, or the one trusted proxies forwarded (:mod:`snt_web.web.proxies`)."""
+    return _config().trusted_proxies.client(request.remote_addr, request.headers.get("X-Forwarded-For"))
 
 
-def _throttled(accounts: Accounts, name: str) -> bool:
-    return any(accounts.login_failures(k, LOGIN_WINDOW_S) >= LOGIN_MAX_FAILURES for k in _throttle_keys(name))
+def _throttle_limits(name: str) -> dict[str, int]:
+    """Per user at an address, and per user: never per address alone (a proxy's users would share it)."""
+    user = name.lower()
+    return {f"user@address:{user}@{client_address()}": LOGIN_MAX_FAILURES, f"user:{user}": LOGIN_MAX_FAILURES_USER}
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -264,22 +274,25 @@ def _login():
     password = request.form.get("password", "")
     next_url = request.form.get("next", "/")
     accounts = _accounts()
-    if _throttled(accounts, name):
+    limits = _throttle_limits(name)
+    # Counted before the (slow) password check, in the same step as the check of the count.
+    attempt = accounts.begin_login(limits, LOGIN_WINDOW_S)
+    if attempt is None:
         minutes = LOGIN_WINDOW_S // 60
         return _login_page(f"Too many failed logins: wait {minutes} minutes and try again.", name, next_url, 429)
     user = accounts.verify_password(name, password)
     if user is None:
-        for key in _throttle_keys(name):
-            accounts.record_login_failure(key)
         return _login_page("Wrong user name or password.", name, next_url, 401)
-    accounts.clear_login_failures(_throttle_keys(name)[0])
+    accounts.login_succeeded(attempt, next(iter(limits)))
+    accounts.end_session(session.get("sid"))
     session.clear()  # a new session for the new identity (no fixation)
-    session["user"] = user.name
+    session["sid"] = accounts.create_session(user.name)
     csrf_token()
     return redirect(safe_next(next_url))
 
 
 def _logout():
+    _accounts().end_session(session.get("sid"))  # the cookie, wherever copied, stops working
     session.clear()
     return redirect("/login" if _config().mode == "login" else "/")
 

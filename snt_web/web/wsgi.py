@@ -14,6 +14,9 @@ Configured by environment variables, as process managers expect:
     ``demo-readonly`` or ``single-user`` (behind a proxy that authenticates).
 ``SNT_WEB_SECURE_COOKIES``
     ``1`` (default: cookies only over HTTPS) or ``0`` for plain HTTP.
+``SNT_WEB_TRUSTED_PROXIES``
+    The reverse proxies whose ``X-Forwarded-For`` names the client (login
+    throttling): a count, or their addresses; see :mod:`snt_web.web.proxies`.
 """
 
 import os
@@ -21,6 +24,7 @@ import os
 from ..store import Accounts, ProjectStore, open_startup_project
 from .app import create_app
 from .auth import MODES, AuthConfig, AuthConfigError
+from .proxies import TrustedProxies
 
 
 def _auth_config(store: ProjectStore) -> AuthConfig:
@@ -36,7 +40,7 @@ def _auth_config(store: ProjectStore) -> AuthConfig:
         mode = "login"
     secure = os.environ.get("SNT_WEB_SECURE_COOKIES", "1").strip() not in ("0", "false", "no")
     # An operator who names single-user mode serves it on purpose, on any host name.
-    return AuthConfig(mode=mode, secure_cookies=secure, loopback_only=False)
+    return AuthConfig(mode=mode, secure_cookies=secure, loopback_only=False, trusted_proxies=TrustedProxies.from_env())
 
 
 _store = ProjectStore(os.environ.get("SNT_WEB_DATA_DIR", "~/.snt-web"), os.environ.get("SNT_WEB_DATABASE_URL") or None)

@@ -29,8 +29,10 @@ def demo():
     steps = []
     classifier = train(volume, spacing, samples, FeatureSettings(default_scales(spacing)), n_jobs=2,
                        progress=lambda percent, message: steps.append(percent))
-    probabilities = apply(classifier, volume, spacing, n_jobs=2)
-    return volume, spacing, truth, classifier, probabilities, steps
+    applied = []
+    probabilities = apply(classifier, volume, spacing, n_jobs=2,
+                          progress=lambda percent, message: applied.append(percent))
+    return volume, spacing, truth, classifier, probabilities, (steps, applied)
 
 
 def f1(predicted, truth):
@@ -38,7 +40,7 @@ def f1(predicted, truth):
 
 
 def test_neurite_probability_matches_the_truth(demo):
-    volume, spacing, truth, classifier, probabilities, steps = demo
+    volume, spacing, truth, classifier, probabilities, _ = demo
     assert classifier.class_names == ("SNT paths ch1", "background")
     assert classifier.oob_accuracy > 0.95 and classifier.class_counts["background"] > 0
     assert probabilities.shape == (2,) + SHAPE and probabilities.dtype == np.float32
@@ -50,7 +52,31 @@ def test_neurite_probability_matches_the_truth(demo):
     # skeleton, so that a neurite thinner than a voxel is kept) and agrees
     # with the map as well.
     assert f1(neurite, render_tree(truth, SHAPE, spacing) >= 0.5) >= 0.9
-    assert steps == sorted(steps) and steps[-1] == 100
+
+
+def test_progress_moves_steadily_through_features_trees_and_prediction(demo):
+    *_, (trained, applied) = demo
+    # Training: each scale's features, then each ten trees; applying one
+    # block: each scale, then each chunk of voxels classified.
+    for steps, least in ((trained, 4 + 10), (applied, 4 + 8)):
+        assert steps == sorted(steps) and steps[-1] == 100
+        assert len(set(steps)) >= least and steps[0] < 35
+        assert max(np.diff([0.0] + steps)) <= 35
+
+
+def test_trees_grown_in_blocks_are_those_of_one_fit(demo):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from snt_web.classify import compute_features
+
+    volume, spacing, truth, *_ = demo
+    samples = samples_from_paths(truth, SHAPE, spacing, mode="volume", max_per_class=400)
+    settings = FeatureSettings((0.6,), ("gaussian", "hessian"))
+    grown = train(volume, spacing, samples, settings, n_estimators=25, class_weight=None, n_jobs=2, random_state=5)
+    features = compute_features(volume, spacing, settings)[(slice(None), *samples.coords.T)].T
+    once = RandomForestClassifier(25, random_state=5, oob_score=True).fit(features, samples.labels)
+    np.testing.assert_array_equal(grown.forest.predict_proba(features), once.predict_proba(features))
+    assert grown.oob_accuracy == once.oob_score_
 
 
 def truth_polyline_distance(points_zyx, path, spacing):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from snt_web.classify import (
+    ExpectedCoverage,
     FeatureSettings,
     InvalidClassifierError,
     TrainingSamples,
@@ -29,7 +30,9 @@ def model():
     volume[:, 10:20, 10:20] += 80
     coords = np.array([(z, y, x) for z in range(6) for y in range(0, 30, 2) for x in range(0, 30, 2)])
     inside = ((coords[:, 1:] >= 10) & (coords[:, 1:] < 20)).all(axis=1)
-    samples = TrainingSamples(coords, (~inside).astype(int), ("SNT paths ch1", "background"))
+    samples = TrainingSamples(coords, (~inside).astype(int), ("SNT paths ch1", "background"),
+                              {"near paths": 300, "far": 200, "painted": int(np.sum(~inside)) - 500},
+                              ExpectedCoverage(0.25, ((0, 6), (8, 22), (8, 22))))
     classifier = train(volume, SPACING, samples, FeatureSettings((0.5, 1.0)), n_estimators=12, n_jobs=1)
     return volume, classifier
 
@@ -51,11 +54,18 @@ def test_round_trip_predicts_identically(model, tmp_path):
     assert loaded.class_names == classifier.class_names and loaded.settings == classifier.settings
     assert loaded.spacing == SPACING and loaded.n_channels == 1
     assert loaded.oob_accuracy == classifier.oob_accuracy and loaded.class_counts == classifier.class_counts
+    assert loaded.background_counts == classifier.background_counts and loaded.background_counts["far"] == 200
+    assert loaded.expected == classifier.expected == ExpectedCoverage(0.25, ((0, 6), (8, 22), (8, 22)))
     np.testing.assert_array_equal(apply(loaded, volume, SPACING, n_jobs=1),
                                   apply(classifier, volume, SPACING, n_jobs=1))
     with zipfile.ZipFile(path) as archive:
         metadata = json.loads(archive.read("classifier.json"))
     assert metadata["format"] == "snt-web pixel classifier" and metadata["feature_settings"]["scales"] == [0.5, 1.0]
+    # A file written before the background's sources and the paths' share were recorded still loads.
+    del metadata["background_counts"], metadata["expected"]
+    older = tmp_path / "older.sntclf"
+    rewrite(path, older, **{"classifier.json": json.dumps(metadata).encode()})
+    assert load_classifier(older).background_counts == {} and load_classifier(older).expected is None
 
 
 def test_a_pickle_is_never_loaded(model, tmp_path):

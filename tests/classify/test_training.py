@@ -1,4 +1,4 @@
-"""Training samples from paths: a class per channel, background marked or drawn away from the paths."""
+"""Training samples from paths: a class per channel, background drawn beside and away from the paths, and marked."""
 
 import numpy as np
 import pytest
@@ -56,16 +56,37 @@ def test_draws_are_seeded_and_capped(tree):
     assert samples_from_paths(tree, SHAPE, SPACING, n_background=17).counts[BACKGROUND] == 17
 
 
-def test_marked_background_off_the_paths(tree):
+def test_marked_background_adds_to_the_automatic_background(tree):
     marked = np.zeros(SHAPE, dtype=np.uint8)
     marked[3, 10:20, 5:7] = 2  # crosses the channel-1 path
-    samples = samples_from_paths(tree, SHAPE, SPACING, background=marked)
-    on_path = render_labels(tree, SHAPE, SPACING) > 0
+    marked[10, 30:38, 50:58] = 1  # far from both paths
+    automatic = samples_from_paths(tree, SHAPE, SPACING, mode="volume", seed=3)
+    samples = samples_from_paths(tree, SHAPE, SPACING, mode="volume", background=marked, seed=3)
+    on_path = render_labels(tree, SHAPE, SPACING, mode="volume") > 0
     background = samples.coords[samples.labels == 2]
-    assert samples.counts[BACKGROUND] == np.count_nonzero((marked != 0) & ~on_path) > 0
-    assert not on_path[tuple(background.T)].any() and marked[tuple(background.T)].all()
+    painted = np.count_nonzero((marked != 0) & ~on_path)
+    assert not on_path[tuple(background.T)].any()
+    # Every painted voxel off the paths is a sample, and the automatic ones,
+    # near the paths and far from them, are all still drawn beside them.
+    assert np.count_nonzero(marked[tuple(background.T)]) == painted > 0
+    assert samples.background_counts == {"near paths": automatic.background_counts["near paths"],
+                                         "far": automatic.background_counts["far"], "painted": painted}
+    assert samples.counts[BACKGROUND] == automatic.counts[BACKGROUND] + painted
+    assert len(np.unique(background, axis=0)) == len(background)
+    distance = ndimage.distance_transform_edt(~on_path, sampling=SPACING)
+    assert np.count_nonzero(distance[tuple(background.T)] <= max(SPACING)) >= samples.background_counts["near paths"]
     with pytest.raises(ValueError, match="shape"):
         samples_from_paths(tree, SHAPE, SPACING, background=marked[:-1])
+
+
+def test_the_paths_volumes_say_how_much_of_the_traced_region_is_neurite(tree):
+    for mode in ("skeleton", "volume"):
+        expected = samples_from_paths(tree, SHAPE, SPACING, mode=mode).expected
+        volumes = render_labels(tree, SHAPE, SPACING, mode="volume") > 0
+        box = volumes[expected.slices]
+        assert np.count_nonzero(box) == np.count_nonzero(volumes)  # the region holds every path voxel
+        assert expected.fraction == pytest.approx(np.mean(box))
+        assert all(np.take(box, i, axis=a).any() for a in range(3) for i in (0, -1))  # and no more
 
 
 def test_paths_outside_the_image_or_no_room_for_background_are_errors(tree):

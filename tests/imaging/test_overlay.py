@@ -28,3 +28,18 @@ def test_background_is_transparent_and_signal_opaque():
     assert rgba[2, 3, 3] == 255 and tuple(rgba[2, 3, :3]) == (0, 255, 0)
     assert 120 <= rgba[0, 0, 3] <= 135
     assert rgba[3, 4, 3] == 0  # background: fully transparent
+
+
+def test_opaque_slices_have_the_see_through_slices_colours():
+    """Shown instead of the image, a map keeps its colormap: same RGB, every voxel opaque."""
+    volume = np.linspace(0.0, 1.0, 3 * 4 * 5, dtype=np.float32).reshape(3, 4, 5)
+    for plane, index in (("xy", 1), ("xz", 2), ("zy", 3)):
+        see_through = np.asarray(PILImage.open(io.BytesIO(render_overlay_png(volume, plane, index, 0.4, 0.6,
+                                                                             "viridis"))))
+        opaque = np.asarray(PILImage.open(io.BytesIO(render_overlay_png(volume, plane, index, 0.4, 0.6, "viridis",
+                                                                        opaque=True))))
+        assert np.array_equal(opaque[..., :3], see_through[..., :3])
+        assert np.all(opaque[..., 3] == 255) and see_through[..., 3].min() == 0
+        # In colour, not grey: viridis runs from purple through green to yellow.
+        rgb = opaque[..., :3].astype(int)
+        assert np.all(rgb.max(axis=-1) - rgb.min(axis=-1) > 20)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from snt_web.io.reconstruction import read_reconstruction_bytes
+from snt_web.jobs.params import ParameterError
 from snt_web.store import LOCAL_USER
 from snt_web.store.layers import LAYER_DIR
 
@@ -22,8 +23,9 @@ def test_filter_layer_caches_the_layer_beside_the_project(jobs):
 
 
 def test_filter_layer_refuses_an_unknown_layer(jobs):
-    record = jobs.wait(jobs.queue.submit("filter-layer", "demo", LOCAL_USER, {"layer": "sharpen"}).id)
-    assert record.state == "failed" and record.error.startswith("layer must be one of tubeness, frangi, gaussian")
+    with pytest.raises(ParameterError, match="^parameter layer: must be one of 'tubeness', 'frangi', 'gaussian'"):
+        jobs.queue.submit("filter-layer", "demo", LOCAL_USER, {"layer": "sharpen"})
+    assert jobs.queue.list("demo") == []
     assert not (jobs.store.projects_dir / "demo" / LAYER_DIR).exists()
 
 

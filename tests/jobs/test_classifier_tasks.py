@@ -20,12 +20,20 @@ def test_train_then_apply_gives_a_probability_map_of_the_neurites(jobs):
     (model,) = list_models(store, "demo")
     assert model["classes"] == ["SNT paths ch1", "background"] and model["oob_accuracy"] > 0.9
     assert record.result["class_counts"] == model["class_counts"] and min(model["class_counts"].values()) > 100
+    assert model["background_counts"] == record.result["background_counts"]
+    assert sum(model["background_counts"].values()) == model["class_counts"]["background"]
+    assert model["background_counts"]["near paths"] > 0 and model["background_counts"]["painted"] == 0
     assert load_model(store, "demo", "classifier").n_channels == image.n_channels
+    assert 0 < record.result["expected_fraction"] == model["expected"]["fraction"] < 0.2
 
     record = jobs.wait(jobs.queue.submit("apply-classifier", "demo", LOCAL_USER, {}).id, timeout=120.0)
     assert record.state == "done", record.error
     (pmap,) = list_maps(store, "demo")
     assert pmap["classes"] == model["classes"] and pmap["source"] == "classifier classifier"
+    assert pmap["values"] == "probability" and 0 <= pmap["range"][0] <= pmap["range"][1] <= 1
+    # The map is checked against the share of the traced region the paths fill: as wide, no warning.
+    coverage = record.result["coverage"]
+    assert coverage == pmap["coverage"] and 0.7 < coverage["ratio"] < 1.5 and coverage["warning"] is None
     neurite = np.asarray(map_volume(store, "demo", "classifier", 0))
     truth_mask = render_labels(truth, image.shape_zyx, image.spacing, mode="volume") > 0
     predicted = neurite > 0.5
@@ -35,7 +43,7 @@ def test_train_then_apply_gives_a_probability_map_of_the_neurites(jobs):
     assert not list((store.projects_dir / "demo" / "maps").glob(".*"))
 
 
-def test_background_marks_replace_the_automatic_background(jobs):
+def test_background_marks_add_to_the_automatic_background(jobs):
     from snt_web.model import Path, Tree
 
     store = jobs.store
@@ -47,5 +55,7 @@ def test_background_marks_replace_the_automatic_background(jobs):
     record = jobs.wait(jobs.queue.submit("train-classifier", "demo", LOCAL_USER, {"n_estimators": 10}).id,
                        timeout=120.0)
     assert record.state == "done", record.error
-    # Ten voxels marked: exactly those are the background samples.
-    assert record.result["class_counts"]["background"] == 10
+    # Ten voxels marked, and the background sampled beside the paths and away from them.
+    sources = record.result["background_counts"]
+    assert sources["painted"] == 10 and sources["near paths"] > 0 and sources["far"] > 0
+    assert record.result["class_counts"]["background"] == sum(sources.values())

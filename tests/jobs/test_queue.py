@@ -11,6 +11,7 @@ import time
 import pytest
 
 from snt_web.jobs import JobNotFoundError, UnknownTaskError, open_queue
+from snt_web.jobs.params import ParameterError
 from snt_web.store import LOCAL_USER
 
 
@@ -110,7 +111,7 @@ def test_submit_checks_the_task_and_its_parameters(queue_only):
         queue_only.submit("no-such-task", "demo", LOCAL_USER, {})
     with pytest.raises(TypeError, match="unexpected keyword argument 'sconds'"):
         queue_only.submit("sleep", "demo", LOCAL_USER, {"sconds": 1})
-    with pytest.raises(TypeError, match="JSON"):
+    with pytest.raises(ParameterError, match="^parameter seconds: must be a finite number"):
         queue_only.submit("sleep", "demo", LOCAL_USER, {"seconds": object()})
     with pytest.raises(JobNotFoundError):
         queue_only.get("0123456789abcdef")

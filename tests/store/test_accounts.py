@@ -55,13 +55,15 @@ def test_roles_membership_overrides_site_role_and_local_is_single_user_only(acco
     assert accounts.role_of("p1", "ann") is None
 
 
-def test_login_failures_are_counted_in_a_window(accounts):
-    for _ in range(3):
-        accounts.record_login_failure("user:ann")
-    assert accounts.login_failures("user:ann", 300) == 3
-    assert accounts.login_failures("user:ann", -1) == 0
-    accounts.clear_login_failures("user:ann")
-    assert accounts.login_failures("user:ann", 300) == 0
+def test_login_attempts_are_counted_before_the_check_and_taken_back_on_success(accounts):
+    limits = {"user@address:ann@10.0.0.1": 3, "user:ann": 5}
+    attempts = [accounts.begin_login(limits, 300) for _ in range(4)]
+    assert all(a is not None for a in attempts[:3]) and attempts[3] is None  # the 4th is refused, not counted
+    assert accounts.login_failures("user@address:ann@10.0.0.1", 300) == 3
+    assert accounts.login_failures("user:ann", 300) == 3 and accounts.login_failures("user:ann", -1) == 0
+    accounts.login_succeeded(attempts[2], "user@address:ann@10.0.0.1")
+    assert accounts.login_failures("user@address:ann@10.0.0.1", 300) == 0
+    assert accounts.login_failures("user:ann", 300) == 2  # failures from elsewhere still count against ann
 
 
 def test_secret_key_is_made_once(accounts, store):

@@ -86,3 +86,40 @@ def test_save_map_streams_a_memory_mapped_result(project, tmp_path):
     assert maps.map_volume(project, "p1", "classifier", 1).max() == pytest.approx(0.75)
     with pytest.raises(StoreError, match="2 classes but 1 names"):
         maps.save_map(project, "p1", LOCAL_USER, "x", out, ["one"], "test", None)
+
+
+@pytest.mark.parametrize("make, values", [
+    (lambda v: (v / v.max()).astype(np.float32), "probability"),  # a network's or a classifier's output
+    (lambda v: (v > 60).astype(np.float32), "probability"),  # a mask saved as 0.0 / 1.0
+    (lambda v: (v > 60).astype(np.uint8), "labels"),  # a segmentation, even of 0 and 1 only
+    (lambda v: (v.astype(np.float32) - 25) / 10, "scores"),  # a filter's response, logits
+])
+def test_what_a_map_holds_is_decided_from_what_was_loaded(project, make, values):
+    from snt_web.store.layers import layer_values
+
+    image = project.image("p1")
+    data = make(image.volume())
+    maps.import_map(project, "p1", LOCAL_USER, _tiff(data), "loaded.tif", None)
+    (meta,) = maps.list_maps(project, "p1")
+    assert meta["values"] == values and meta["range"] == [float(data.min()), float(data.max())]
+    assert maps.map_values(project, "p1", "loaded") == values
+    assert layer_values(project, "p1", map_layer("loaded", 0)) == values
+    assert layer_values(project, "p1", "raw") == layer_values(project, "p1", "tubeness") == "image"
+    with pytest.raises(StoreError, match="no probability map 'other'"):
+        maps.map_values(project, "p1", "other")
+
+
+def test_maps_stored_before_their_values_were_recorded_keep_being_traced_as_they_were(project):
+    import json
+
+    from snt_web.store.commands import PutAttachment, apply
+
+    image = project.image("p1")
+    for name, source, values in (("classifier", "classifier classifier", "probability"),
+                                 ("net", "file net.tif", "scores")):
+        maps.save_map(project, "p1", LOCAL_USER, name, np.zeros((1,) + image.shape_zyx, np.float32), ["c"], source,
+                      None)
+        (meta,) = [m for m in maps.list_maps(project, "p1") if m["name"] == name]
+        older = {k: v for k, v in meta.items() if k not in ("values", "range")}
+        apply(project, "p1", LOCAL_USER, PutAttachment(maps.KIND, name, json.dumps(older).encode()), None)
+        assert maps.map_values(project, "p1", name) == values

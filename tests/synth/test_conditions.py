@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -171,6 +173,21 @@ def test_the_anisotropic_kind_spans_1_to_2_to_1_to_5():
                                                                               .anisotropy)
 
 
+@pytest.mark.parametrize("seed, shape, digest", [
+    (0, (48, 256, 256), "02cec25ccfab45f0da7c0b25b733dbc275c273ef2281a38ee840d7bbe06a9007"),
+    (1, (24, 96, 128), "90fbd864c473c0cde576a87a34e68b507e0517a86b19b3bfb40191b725622ea8"),
+])
+def test_the_demo_is_byte_for_byte_what_it_was(seed, shape, digest):
+    # The served demo, tests and screenshots rest on make_demo's exact output: the
+    # digests are those of make_demo before the generator had conditions (main at 982a189).
+    image, truth = make_demo(seed, shape_zyx=shape)
+    h = hashlib.sha256(image.data.tobytes())
+    for path in truth.paths:
+        h.update(path.points.tobytes())
+        h.update(path.radii.tobytes())
+    assert h.hexdigest() == digest
+
+
 def test_the_demo_kind_is_the_demo_and_kinds_are_deterministic():
     volume = make_volume("demo", 3, SMALL)
     image, truth = make_demo(3, shape_zyx=SMALL)
@@ -202,5 +219,7 @@ def test_conditions_refuse_nonsense():
         Conditions(faint_level=(0.5, 0.2))
     with pytest.raises(ValueError, match="read noise"):
         render_volume(Conditions(shape_zyx=SMALL, snr=1000.0), seed=0)
+    with pytest.raises(ValueError, match="background"):  # 8-bit at 25 grey levels: the noise would be clipped
+        render_volume(Conditions(shape_zyx=SMALL, snr=2.5), seed=0)
     with pytest.raises(ValueError, match="kind"):
         make_volume("blurry", 0)

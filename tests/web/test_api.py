@@ -39,7 +39,7 @@ def tokens(store):
 
 @pytest.fixture
 def client(store, tokens):
-    app = create_app(store, "demo", upload_limit_bytes=2**20, auth=AuthConfig(mode="login"))
+    app = create_app(store, "demo", upload_limit_bytes=2 * 2**20, auth=AuthConfig(mode="login"))
     return app.server.test_client()
 
 
@@ -252,6 +252,8 @@ def test_probability_map_must_match_the_image(client, tokens, store):
     assert bad.status_code == 400
     good = ann.post(f"/projects/demo/probability-map?base_version={_version(store)}", data=_tiff((z, y, x)))
     assert good.status_code == 200, good.json
+    # Float values within [0, 1]: a probability map, traced as one.
+    assert good.json["kind"] == "probability-map" and good.json["values"] == "probability"
 
 
 def test_unknown_endpoints_answer_json(client, tokens):

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from .browser import click_view, plot_js, readout_index, start, wait_until
+
+from snt_web.web.views.ortho import CROSSHAIR_COLOR
+from snt_web.web.views.path_lines import line_groups
+
+from .browser import (PLANE_AXES, PLANES, assert_share, choose, click_view, cursors_through, goto, near_colour,
+                      plane_samples, plot_js, readout_index, start, truth_voxels, view_pixels, wait_drawn, wait_image,
+                      wait_until)
 
 pytestmark = pytest.mark.browser
 
 
-def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
+def _path_pixels(dash_duo, store):
+    """Per plane, the path colours that are not greyish and the viewport pixels of every other node drawn in each."""
+    out = {plane: [] for plane in PLANES}
+    for group in line_groups(store.reconstruction("demo")):
+        colour = np.array([int(group["color"][i:i + 2], 16) for i in (1, 3, 5)])
+        if np.ptp(colour) < 100:  # a grey would match the image
+            continue
+        xyz = np.array([p for p in zip(group["x"], group["y"], group["z"]) if p[0] is not None])[::2]
+        for plane in PLANES:
+            h, v, _ = PLANE_AXES[plane]
+            out[plane].append((colour, view_pixels(dash_duo, plane, xyz[:, [2 - h, 2 - v]])))
+    return out
+
+
+def _on_paths(shot, pixels) -> np.ndarray:
+    """Whether each sampled node has its path's colour drawn within 2 px."""
+    return np.concatenate([near_colour(shot, px, colour) for groups in pixels.values() for colour, px in groups])
+
+
+def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, unfitted):
+    store, app = unfitted  # no radii: the slices show the image and the paths only
     start(dash_duo, app)
     nz, ny, nx = store.image("demo").shape_zyx
     # The cursor starts in the middle of the volume.
@@ -41,14 +68,52 @@ def test_app_starts_on_the_demo_and_all_four_views_render(dash_duo, app, store):
         assert titles == [f"{across} (µm)", f"{down} (µm)"]
     # The path list shows the truth.
     dash_duo.wait_for_contains_text("#path-summary", "nodes", timeout=10)
+
+    # What is drawn: the paths in their colours over the image; without them, the image, its neurites bright.
+    on = truth_voxels(store)
+    cursor = cursors_through(store, on)[0]
+    goto(dash_duo, cursor)
+    paths = _path_pixels(dash_duo, store)
+    wait_drawn(dash_duo, lambda shot: assert_share(_on_paths(shot, paths), 0.8, what="path colours at their nodes"))
+    choose(dash_duo, "display-paths")
+    wait_drawn(dash_duo, lambda shot: assert_share(_on_paths(shot, paths), 0, 0.05, "path colours at their nodes"))
+    wait_image(dash_duo, plane_samples(dash_duo, store, on, cursor))
     assert dash_duo.get_logs() == []
 
 
-def test_click_in_xy_moves_the_xz_and_zy_slices(dash_duo, app, store):
+def _on_crosshair(shot, pixels) -> np.ndarray:
+    """Whether each of ``pixels`` has the crosshair's yellow within 2 px: the image is grey, and the dotted line
+    1 px wide and antialiased, so a pixel it covers is as much yellower than grey as it covers it."""
+    r, g, b = (float(c) for c in CROSSHAIR_COLOR[5:-1].split(",")[:3])
+    assert r - b >= 200 and g - b >= 150  # yellow: what is sampled below
+    found = []
+    for x, y in pixels:
+        patch = shot[y - 2:y + 3, x - 2:x + 3].astype(int)
+        found.append(np.any((patch[..., 0] - patch[..., 2] >= 60) & (patch[..., 1] - patch[..., 2] >= 40)))
+    return np.array(found)
+
+
+def test_click_in_xy_moves_the_xz_and_zy_slices(dash_duo, unfitted):
+    store, app = unfitted  # no radii: no node circles on the slices
     start(dash_duo, app)
+    choose(dash_duo, "display-paths")  # and no paths: the crosshair over the image
+    nz, ny, nx = store.image("demo").shape_zyx
     sz, sy, sx = store.image("demo").spacing
     target_x, target_y = 30, 20  # voxel indices, away from the centre the views start at
+
+    # The crosshair's vertical line on XY: at the cursor's x, along the height of the slice (off its other line).
+    def vertical(x, y):
+        return view_pixels(dash_duo, "xy", [(x * sx, v * sy) for v in np.linspace(2, ny - 3, 16) if abs(v - y) > 3])
+
+    def crosshair_at(x, y, away):
+        def check(shot):
+            assert_share(_on_crosshair(shot, vertical(x, y)), 0.8, what=f"crosshair at x = {x}")
+            assert_share(_on_crosshair(shot, vertical(*away)), 0, 0.2, f"crosshair at x = {away[0]}")
+        return check
+
+    wait_drawn(dash_duo, crosshair_at(nx // 2, ny // 2, (target_x, target_y)))
     click_view(dash_duo, "xy", target_x * sx, target_y * sy)
+    wait_drawn(dash_duo, crosshair_at(target_x, target_y, (nx // 2, ny // 2)))
     wait_until(dash_duo, lambda: readout_index(dash_duo, "xz") == target_y, timeout=10)
     wait_until(dash_duo, lambda: readout_index(dash_duo, "zy") == target_x, timeout=10)
     # The XZ view now shows plane y = 20, and the XY slice did not move.

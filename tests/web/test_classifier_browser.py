@@ -83,7 +83,7 @@ def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app)
     wait_until(dash_duo, lambda: "out-of-bag accuracy" in dash_duo.find_element("#classifier-info").text)
     bars = dash_duo.driver.execute_script(
         "return document.querySelector('#classifier-counts .js-plotly-plot').data[0].y;")
-    assert bars == ["SNT paths ch1", "background"]
+    assert bars == ["SNT paths ch1", "background: near paths", "background: far", "background: painted"]
 
     dash_duo.find_element("#classifier-preview").click()
     wait_until(dash_duo, lambda: (dash_duo.find_element("#classifier-preview-img").get_attribute("src") or "")
@@ -91,6 +91,9 @@ def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app)
 
     dash_duo.find_element("#classifier-apply").click()
     assert _wait_job(dash_duo, "apply-classifier")[-1] == ("done", 100.0)
+    # The map is checked against the traced paths' share of the region they span.
+    wait_until(dash_duo, lambda: "Map 'classifier': at probability 0.5 it covers"
+               in dash_duo.find_element("#classifier-check").text, timeout=15)
     # The map arrives with the next version poll; show it over the slices.
     _open(dash_duo, "map-upload")
     wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
@@ -102,8 +105,10 @@ def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app)
         "var i = document.querySelector('#view-xy .js-plotly-plot').layout.images;"
         " return i.length === 2 && i[1].source.indexOf('/map/demo/classifier-') === 0;"), timeout=10)
 
-    # Trace on the classifier's neurite probability.
+    # Trace on the classifier's neurite probability, with SNT's probability cost once the map is picked.
+    assert dash_duo.find_element("#trace-cost").text == "reciprocal"
     dash_duo.select_dcc_dropdown("#trace-layer", value=f"map: {label}")
+    wait_until(dash_duo, lambda: dash_duo.find_element("#trace-cost").text == "probability")
     wait_idle(dash_duo)
     third = sorted((p for p in truth.paths if len(p) > 1), key=len)[-3]
     _trace_click(dash_duo, third.points[1])
@@ -169,7 +174,7 @@ def test_painted_background_strokes_are_marks_that_training_learns_from(dash_duo
     counts = dash_duo.driver.execute_script(
         "var d = document.querySelector('#classifier-counts .js-plotly-plot').data[0];"
         " return Object.fromEntries(d.y.map((name, i) => [name, d.x[i]]));")
-    assert counts["background"] == expected
+    assert counts["background: painted"] == expected and counts["background: near paths"] > 0
 
     choose(dash_duo, "classifier-paint")
     wait_until(dash_duo, lambda: _dragmodes(dash_duo) == ["pan"] * 3)

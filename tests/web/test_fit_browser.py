@@ -5,26 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from snt_web.io.reconstruction import read_reconstruction
 from snt_web.jobs import open_queue
-from snt_web.model import Tree
-from snt_web.store import ProjectStore
-from snt_web.web.app import create_app
+from snt_web.web.views.path_lines import line_groups
 
-from .browser import plot_js, start, traces_3d, wait_idle, wait_until
+from .browser import assert_share, near_colour, plot_js, start, traces_3d, view_pixels, wait_drawn, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def unfitted(tmp_path, demo_files):
-    """The demo image and its truth without radii: nothing to draw until a fit."""
-    image_path, truth_path = demo_files
-    truth = read_reconstruction(truth_path)
-    tree = Tree([p.copy(radii=None) for p in truth.paths], spacing_xyz=truth.spacing_xyz, units=truth.units)
-    store = ProjectStore(tmp_path / "data")
-    store.create("Demo", project_id="demo", image_path=image_path, tree=tree)
-    return store, create_app(store, "demo")
 
 
 def _circles(dash_duo, plane="xy") -> int:
@@ -77,15 +63,25 @@ def test_fit_a_selected_path_and_see_its_radii(dash_duo, unfitted):
     distance = np.linalg.norm(nodes.points[:, :2] - centre[:2], axis=1)
     assert distance.min() < 0.05 and abs(centre[2] - nodes.radii[np.argmin(distance)]) < 0.05
     # One circle per radius along the path, not one per node (those pile into a band).
-    expected, last = 0, None
+    circles, last = [], None
     for point, radius in zip(nodes.points, nodes.radii):
         if abs(point[2] - z * image.spacing[0]) > max(radius, image.spacing[0] / 2):
             last = None
         elif last is None or np.linalg.norm(point[:2] - last) >= radius:
-            expected, last = expected + 1, point[:2]
+            circles, last = circles + [(point[:2], radius)], point[:2]
     depth = np.abs(nodes.points[:, 2] - z * image.spacing[0])
     in_slab = np.sum(depth <= np.maximum(nodes.radii, image.spacing[0] / 2))
-    assert _circles(dash_duo) == expected < in_slab
+    assert _circles(dash_duo) == len(circles) < in_slab
+    # Drawn there, in the path's colour (once it is not selected, drawn white): sampled on each circle, off the
+    # path's own line through its centre.
+    _select(dash_duo)
+    colour = next(g["color"] for g in line_groups(fitted) if "r" in g)
+    along = nodes.points[-1, :2] - nodes.points[0, :2]
+    across = np.arctan2(along[0], -along[1])  # perpendicular to the path's overall direction
+    ring = [at + radius * np.array([np.cos(a), np.sin(a)])
+            for at, radius in circles for a in across + np.radians([-30, 0, 30, 150, 180, 210])]
+    pixels = view_pixels(dash_duo, "xy", ring)
+    wait_drawn(dash_duo, lambda shot: assert_share(near_colour(shot, pixels, colour), 0.75, what="on the circles"))
     # Tube width in 3D: a mesh around the fitted path.
     wait_until(dash_duo, lambda: any(t["name"] == "tubes" and t["type"] == "mesh3d" for t in traces_3d(dash_duo)))
 

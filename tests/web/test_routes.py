@@ -3,7 +3,9 @@ import io
 import numpy as np
 from PIL import Image as PILImage
 
+from snt_web.imaging.overlay import lookup_table
 from snt_web.imaging.slices import extract_slice, window_to_uint8
+from snt_web.store import LOCAL_USER, maps
 from snt_web.web.routes import slice_url
 
 
@@ -36,6 +38,29 @@ def test_slice_route_refuses_bad_requests(app):
     for url in ("/slice/..%2F..%2Fetc/1/xy/0.png", "/slice/demo/1/xy/..%2F..%2Fproject.json"):
         response = client.get(url)
         assert response.content_type != "image/png" and b'reconstruction_file' not in response.data
+
+
+def test_map_route_colours_a_slice_see_through_or_opaque(app, store):
+    """The overlay and the map shown instead of the image: the same colormap, opaque or with the value as alpha."""
+    volume = store.image("demo").volume(0, 0).astype(np.float32)
+    prob = volume / volume.max()
+    maps.save_map(store, "demo", LOCAL_USER, "unet", prob[None], ["neurite"], "test", store.get("demo").version)
+    prefix = f"/map/demo/{maps.map_file_id(maps.list_maps(store, 'demo')[0])}/0"
+    client = app.server.test_client()
+    for plane, index in (("xy", 10), ("xz", 40), ("zy", 70)):
+        value = window_to_uint8(extract_slice(prob, plane, index), 0.05, 0.5)
+        colours = lookup_table("green")[value]
+        response, see_through = _get_png(client, f"{prefix}/{plane}/{index}.png?lo=0.05&hi=0.5&cmap=green")
+        assert np.array_equal(see_through[..., :3], colours) and np.array_equal(see_through[..., 3], value)
+        assert "immutable" in response.headers["Cache-Control"]
+        response, opaque = _get_png(client, f"{prefix}/{plane}/{index}.png?lo=0.05&hi=0.5&cmap=green&opaque=1")
+        assert np.array_equal(opaque[..., :3], colours) and np.all(opaque[..., 3] == 255)
+        assert "immutable" in response.headers["Cache-Control"]
+    assert client.get(f"{prefix}/xy/0.png?cmap=jet").status_code == 404  # not one of ours
+    assert client.get(f"{prefix}/ab/0.png").status_code == 404
+    assert client.get(f"{prefix}/xy/0.png?lo=abc").status_code == 400
+    assert client.get("/map/demo/unet-00000000/0/xy/0.png").status_code == 404  # no such file
+    assert client.get(f"{prefix[:-1]}3/xy/0.png").status_code == 404  # no such class
 
 
 def test_health(app):

@@ -15,8 +15,10 @@ from snt_web.io import read_reconstruction
 from snt_web.seeds import Seeds, write_seeds_csv
 from snt_web.store.curation import list_warnings
 from snt_web.store.seeds import load_seeds
+from snt_web.web.views.seed_marks import seed_colors
 
-from .browser import choose, click, click_view, plot_js, readout_index, start, traces_3d, wait_idle, wait_until
+from .browser import (assert_share, choose, click, click_view, near_colour, plot_js, readout_index, start, traces_3d, view_pixels,
+                      wait_drawn, wait_idle, wait_until)
 from .test_jobs_browser import worked_app  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
@@ -190,8 +192,19 @@ def test_import_filter_navigate_and_curate_seeds(dash_duo, app, store, tmp_path)
     assert dash_duo.get_logs() == []
 
 
-def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, app, store, tmp_path):
+def _ring(dash_duo, xyz, radius):
+    """Viewport pixels on the XY view's circle marker of a seed at ``xyz`` (physical) of ``radius`` (µm): the
+    marker is ``2 * radius`` wide at the current zoom, at least 6 px (assets/snt_web.js, seedTraces). Off the
+    crosshair's lines through it."""
+    (x0, y0), (x1, _) = view_pixels(dash_duo, "xy", [xyz[:2], xyz[:2] + [1.0, 0]])
+    r = max(6, 2 * radius * (x1 - x0)) / 2
+    return [(round(x0 + r * np.cos(a)), round(y0 + r * np.sin(a))) for a in np.radians(np.arange(22.5, 360, 45))]
+
+
+def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, unfitted, tmp_path):
+    store, app = unfitted  # no node circles, and no paths shown (below): the seed over the image
     start(dash_duo, app)
+    choose(dash_duo, "display-paths")
     _open_panel(dash_duo)
     choose(dash_duo, "seeds-add-mode")
     image = store.image("demo")
@@ -202,6 +215,9 @@ def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, app, store, tmp_pa
     np.testing.assert_allclose(added.xyz[0], [10.0, 8.0, z * image.spacing[0]], atol=2 * image.spacing[2])
     assert added.source[0] == "user-added" and "Added a seed" in _message(dash_duo)
     wait_until(dash_duo, lambda: _seed_trace(dash_duo, "view-xy") == 1)
+    # Drawn: a circle of the seed's radius and colour around it.
+    ring, colour = _ring(dash_duo, added.xyz[0], added.radius[0]), seed_colors(added, "confidence")[0]
+    wait_drawn(dash_duo, lambda shot: assert_share(near_colour(shot, ring, colour), 0.75, what="on the seed's circle"))
     choose(dash_duo, "seeds-add-mode")
 
     # A labels image on the image's grid: one seed per label, replacing the clicked one.
@@ -217,6 +233,7 @@ def test_click_adds_a_seed_and_a_labels_image_loads(dash_duo, app, store, tmp_pa
     assert len(seeds) == 2 and set(seeds.source) == {"labels-image:cellpose_masks.tif"}
     np.testing.assert_allclose(seeds.xyz[0], np.array([14.5, 14.5, 3.5]) * image.spacing[::-1])
     wait_until(dash_duo, lambda: _summary(dash_duo) == "2 of 2 shown")
+    wait_drawn(dash_duo, lambda shot: assert_share(near_colour(shot, ring, colour), 0, 0.25, "the clicked seed"))
 
     # A labels image of another shape is refused by name; nothing changes.
     tifffile.imwrite(tmp_path / "wrong.tif", labels[:, :-1], imagej=True, metadata={"axes": "ZYX"})
@@ -248,7 +265,8 @@ def test_import_filter_and_autotrace_from_the_visible_seeds(dash_duo, worked_app
     dash_duo.select_dcc_dropdown("#seeds-layer", value="gaussian")
     _set(dash_duo, "trace-scales", "'0.3'")
     dash_duo.find_element("#seeds-autotrace").click()
-    wait_until(dash_duo, lambda: "Autotracing from 1 seeds as roots" in _message(dash_duo))
+    wait_until(dash_duo, lambda: "Autotracing from 1 seeds as roots as a job (threshold: estimated from the image)"
+               in _message(dash_duo))
     (job,) = app.server.config["SNT_WEB_JOBS"].list("demo", 5)
     assert job.kind == "autotrace" and job.params["seeds"] == [[*np.round(soma, 6).tolist(), 0.95]]
     assert job.params["connectivity"] == 26 and job.params["layer"] == "gaussian" and job.params["scales"] == [0.3]
@@ -257,6 +275,9 @@ def test_import_filter_and_autotrace_from_the_visible_seeds(dash_duo, worked_app
     tree = store.reconstruction("demo")
     assert len(tree.roots()) == 1
     assert np.linalg.norm(tree.roots()[0].points[0] - soma) < 3.0
+    # The panel says what was added, at which threshold and why.
+    wait_until(dash_duo, lambda: f"Autotraced 1 tree: {len(tree.paths)} paths" in _message(dash_duo), timeout=20)
+    assert "(estimated from the image)" in _message(dash_duo)
     wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
         "return document.querySelectorAll('#path-table .ag-center-cols-container .ag-row').length") > 0, timeout=20)
     wait_until(dash_duo, lambda: any(t["name"] == "paths" and t["n"] > 0 for t in traces_3d(dash_duo)))

@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from .browser import choose, click_view, plot_js, start, traces_3d, wait_idle, wait_until
+from .browser import (assert_share, choose, click_view, near_colour, plot_js, start, traces_3d, view_box, view_pixels, wait_drawn,
+                      wait_idle, wait_until)
 
 pytestmark = pytest.mark.browser
+
+#: The candidate path's colour (assets/snt_web.js, TRACING_STYLE).
+CANDIDATE = "#00e5ff"
 
 
 def _mode(dash_duo, mode):
@@ -43,6 +47,12 @@ def _view_trace_names(dash_duo, graph):
     return dash_duo.driver.execute_script(f"var gd = {plot_js(graph)}; return gd ? gd.data.map(t => t.name) : [];")
 
 
+def _colour_in(pixels, colour):
+    """Some of ``pixels`` (an RGB array) are ``colour`` (``#rrggbb``)."""
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    assert np.sum(np.abs(pixels.astype(int) - rgb).max(axis=-1) <= 40) >= 10, f"no {colour} drawn"
+
+
 def _two_nodes(tree):
     """Two nodes on the longest non-soma path of the truth, a fifth and three quarters along it."""
     path = max((p for p in tree.paths if len(p) > 1), key=len)
@@ -64,12 +74,19 @@ def test_trace_keep_fork_move_undo_and_reload(dash_duo, app, store):
     for graph in ("view-xy", "view-xz", "view-zy"):
         wait_until(dash_duo, lambda g=graph: "candidate" in _view_trace_names(dash_duo, g))
     wait_until(dash_duo, lambda: any(t["name"] == "candidate" for t in traces_3d(dash_duo)))
+    xy = view_box(dash_duo, "xy")
+    # Sampled below, where the kept path's nodes are.
+    with_candidate = wait_drawn(dash_duo, lambda shot: _colour_in(shot[xy], CANDIDATE))
 
     # Keep (Y): saved at once as a new path that follows the neurite.
     _press(dash_duo, "y")
     wait_until(dash_duo, lambda: len(store.reconstruction("demo")) == n_before + 1)
     tree = store.reconstruction("demo")
     traced = tree.paths[-1]
+    # The candidate was drawn in cyan over the XY slice where it was kept; once kept, it is gone.
+    on_candidate = view_pixels(dash_duo, "xy", traced.points[:, :2])
+    assert_share(near_colour(with_candidate, on_candidate, CANDIDATE), 0.9, what="the candidate")
+    wait_drawn(dash_duo, lambda shot: assert_share(near_colour(shot, on_candidate, CANDIDATE), 0, 0.1, "kept"))
     assert np.linalg.norm((traced.points[0] - a) / spacing_xyz) <= 5
     assert np.linalg.norm((traced.points[-1] - b) / spacing_xyz) <= 5
     off = [np.min(np.linalg.norm((truth_path.points - p) / spacing_xyz, axis=1)) for p in traced.points]

@@ -4,9 +4,14 @@ The loop of SNT's machine-learning page in one place: trace → train (a job,
 its progress in the Jobs panel) → look at the out-of-bag accuracy and the
 samples per class → preview the XY slice → apply to the whole image (a job) →
 the probability map appears in the Probability maps panel and as a tracing
-layer. Background is what the user paints on the slices
-(:mod:`.background_paint`) or traces and tags ``{background}``; without
-such marks it is sampled away from the paths.
+layer. Background is sampled beside the paths and away from them, and what
+the user paints on the slices (:mod:`.background_paint`) or traces and tags
+``{background}`` is added to it; the samples chart counts each source.
+
+A high out-of-bag accuracy only says the training samples are told apart:
+the preview and the applied map are also checked against the share of the
+traced region the paths fill (:func:`snt_web.classify.check_coverage`), and a
+map far wider than the neurites is called out in plain words.
 """
 
 from __future__ import annotations
@@ -16,17 +21,20 @@ import base64
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied
-from ...classify import parse_class_weights, predict_slice
+from ...classify import BACKGROUND, map_coverage, parse_class_weights, predict_slice
 from ...imaging.overlay import render_overlay_png
 from ...store import StoreError
+from ...store.maps import list_maps
 from ...store.models import list_models, load_model
 from ...tracing.layers import parse_scales
 from ..state import readable_store
 from . import background_paint
 from .jobs import submit_job
-from .messages import error, not_allowed, ok
+from .messages import error, not_allowed, ok, warning
 
 MODEL = "classifier"
+#: Height of the samples chart: room for a path class and the background's three sources.
+CHART_HEIGHT = 100
 
 
 def layout():
@@ -68,8 +76,9 @@ def layout():
                 className="snt-row",
             ),
             html.Div(id="classifier-info", className="snt-hint"),
-            dcc.Graph(id="classifier-counts", config={"displayModeBar": False}, style={"height": "90px"},
-                      figure={"data": [], "layout": {"height": 90}}),
+            html.Div(id="classifier-check", className="snt-message", role="status"),
+            dcc.Graph(id="classifier-counts", config={"displayModeBar": False}, style={"height": f"{CHART_HEIGHT}px"},
+                      figure={"data": [], "layout": {"height": CHART_HEIGHT}}),
             html.Img(id="classifier-preview-img", className="snt-preview", alt="classifier preview"),
             html.Div(id="classifier-message", className="snt-message", role="status"),
         ],
@@ -79,15 +88,25 @@ def layout():
 
 
 def counts_figure(model: dict | None) -> dict:
-    """Training samples per class as horizontal bars: the balance is seen at a glance."""
-    layout = {"height": 90, "margin": {"l": 100, "r": 8, "t": 4, "b": 20}, "paper_bgcolor": "#1b1b1b",
-              "plot_bgcolor": "#1b1b1b", "font": {"color": "#ccc", "size": 10}}
+    """Training samples per class as horizontal bars, the background's by source: the balance is seen at a glance.
+
+    The background's bars are those sampled beside the paths, away from
+    them, and painted (or one bar, for a model trained before the sources
+    were counted).
+    """
+    layout = {"height": CHART_HEIGHT, "margin": {"l": 130, "r": 8, "t": 4, "b": 20}, "paper_bgcolor": "#1b1b1b",
+              "plot_bgcolor": "#1b1b1b", "font": {"color": "#ccc", "size": 10}, "barmode": "stack",
+              "showlegend": False}
     if not model:
         return {"data": [], "layout": {**layout, "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
-    names, counts = zip(*model["class_counts"].items())
-    return {"data": [{"type": "bar", "orientation": "h", "x": list(counts), "y": list(names),
-                      "marker": {"color": "#7c9cff"}, "hovertemplate": "%{y}: %{x} samples<extra></extra>"}],
-            "layout": layout}
+    bars = {name: n for name, n in model["class_counts"].items() if name != BACKGROUND}
+    sources = model.get("background_counts") or {}
+    bars.update({f"{BACKGROUND}: {source}": n for source, n in sources.items()} if sources
+                else {BACKGROUND: model["class_counts"][BACKGROUND]})
+    colours = ["#7c9cff" if not name.startswith(BACKGROUND) else "#9e9e9e" for name in bars]
+    return {"data": [{"type": "bar", "orientation": "h", "x": list(bars.values()), "y": list(bars),
+                      "marker": {"color": colours}, "hovertemplate": "%{y}: %{x} samples<extra></extra>"}],
+            "layout": {**layout, "yaxis": {"autorange": "reversed"}}}
 
 
 def register(app) -> None:
@@ -132,17 +151,21 @@ def register(app) -> None:
     @app.callback(
         Output("classifier-info", "children"),
         Output("classifier-counts", "figure"),
+        Output("classifier-check", "children"),
+        Output("classifier-check", "className"),
         Input("project", "data"),
         Input("jobs-finished", "data"),
     )
     def _info(meta, _finished):
-        models = list_models(readable_store(meta["id"]), meta["id"]) if meta else []
+        store = readable_store(meta["id"]) if meta else None
+        models = list_models(store, meta["id"]) if meta else []
         model = next((m for m in models if m["name"] == MODEL), None)
         if model is None:
-            return "No classifier yet: trace paths, then Train.", counts_figure(None)
+            return "No classifier yet: trace paths, then Train.", counts_figure(None), "", "snt-message"
         info = (f"Model '{model['name']}': out-of-bag accuracy {model['oob_accuracy']:.3f}; "
                 f"{len(model['feature_settings']['scales'])} scales, classes {', '.join(model['classes'])}.")
-        return info, counts_figure(model)
+        pmap = next((m for m in list_maps(store, meta["id"]) if m["name"] == MODEL), None)
+        return info, counts_figure(model), *map_check(pmap)
 
     @app.callback(
         Output("classifier-preview-img", "src"),
@@ -163,8 +186,22 @@ def register(app) -> None:
             return no_update, *error("Train a classifier first.")
         image = store.image(meta["id"])
         z = int((cursor or {}).get("z", 0))
+        last = len(classifier.class_names) - 1
         probabilities = predict_slice(classifier, image.data[:, int((display or {}).get("t") or 0)], image.spacing,
-                                      "xy", z, classes=[0])
-        png = render_overlay_png(probabilities, "xy", 0, 0.0, 1.0, "magma")
+                                      "xy", z, classes=[0, last])
+        png = render_overlay_png(probabilities[:1], "xy", 0, 0.0, 1.0, "magma")
+        said = f"Preview of z = {z}: probability of {classifier.class_names[0]}."
+        checked = map_coverage(classifier.expected, probabilities)
         return ("data:image/png;base64," + base64.b64encode(png).decode(),
-                *ok(f"Preview of z = {z}: probability of {classifier.class_names[0]}."))
+                *(warning(f"{said} {checked.warning}") if checked and checked.warning else ok(said)))
+
+
+def map_check(pmap: dict | None) -> tuple[str, str]:
+    """The line under the model's facts: how the applied map compares with the traced paths, a warning if too wide."""
+    coverage = (pmap or {}).get("coverage")
+    if not coverage:
+        return "", "snt-message"
+    if coverage["warning"]:
+        return warning(f"Map '{pmap['name']}': {coverage['warning']}")
+    return ok(f"Map '{pmap['name']}': at probability 0.5 it covers {coverage['ratio']:.1f}x the share of the traced "
+              "region that the paths fill.")

@@ -83,6 +83,8 @@ def register(app) -> None:
         key = f"{meta['id']}-{meta['image_revision']}"
         if ctx.triggered_id == "project" and key == window_key:
             return no_update, no_update, no_update
+        if not (0 <= (channel or 0) < meta["n_channels"] and 0 <= (frame or 0) < meta["n_frames"]):
+            return no_update, no_update, no_update  # a page of another image: its next update sets them
         image = readable_store(meta["id"]).image(meta["id"])
         lo, hi = auto_contrast(image.volume(channel or 0, frame or 0), AUTO_PERCENTILES)
         return round(lo, 4), round(hi, 4), key

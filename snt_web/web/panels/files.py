@@ -85,11 +85,13 @@ def open_file_bytes(store, meta: dict, data: bytes, filename: str, user: str | N
     StaleVersionError
         The project changed since the page loaded it.
     """
+    require(meta["id"], "edit")  # before parsing: a viewer's upload is refused without work
     if is_image_name(filename):
         apply(store, meta["id"], user, SetImageBytes(data, filename), meta["version"])
         return f"Opened image {filename}."
-    require(meta["id"], "edit")  # before parsing: a viewer's upload is refused without work
-    return _open_tree(store, meta, read_reconstruction_bytes(data, filename), filename, user)
+    warnings = []
+    tree = read_reconstruction_bytes(data, filename, warnings=warnings)
+    return _open_tree(store, meta, tree, filename, user, warnings)
 
 
 def open_data_file(store, meta: dict, name: str, user: str | None) -> str:
@@ -99,17 +101,32 @@ def open_data_file(store, meta: dict, name: str, user: str | None) -> str:
     if is_image_name(name):
         apply(store, meta["id"], user, SetImagePath(str(path)), meta["version"])
         return f"Opened image {name}."
-    return _open_tree(store, meta, read_reconstruction(path), name, user)
+    warnings = []
+    return _open_tree(store, meta, read_reconstruction(path, warnings=warnings), name, user, warnings)
 
 
-def _open_tree(store, meta: dict, tree, name: str, user: str | None) -> str:
-    """Make ``tree`` (read from ``name``) the project's reconstruction, recorded as opened."""
+#: Reader warnings quoted in the message; the rest are counted.
+SHOWN_WARNINGS = 3
+
+
+def _open_tree(store, meta: dict, tree, name: str, user: str | None, warnings=()) -> str:
+    """Make ``tree`` (read from ``name``) the project's reconstruction, recorded as opened.
+
+    ``warnings`` are what the reader worked around (e.g. an SWC parent id that
+    names no node): the message says so, with their lines.
+    """
     opened = f"{name}: {len(tree)} paths, {tree.n_nodes} nodes"
     apply(store, meta["id"], user, SetReconstruction(tree, f"opened {opened}"), meta["version"])
-    return f"Opened {opened}."
+    if not warnings:
+        return f"Opened {opened}."
+    more = f" ({len(warnings) - SHOWN_WARNINGS} more)" if len(warnings) > SHOWN_WARNINGS else ""
+    return f"Opened {opened}. Warning: {'; '.join(warnings[:SHOWN_WARNINGS])}{more}."
 
 
 def decode_upload(contents: str, filename: str) -> bytes:
+    """The bytes of an upload's data URL; SNTWebIOError naming the file if it is not one (a truncated page)."""
+    if not isinstance(contents, str):
+        raise SNTWebIOError(filename, "the upload arrived incomplete; try again")
     try:
         _, encoded = contents.split(",", 1)
         return base64.b64decode(encoded, validate=True)
@@ -143,6 +160,7 @@ def register(app, upload_limit_bytes: int) -> None:
             if ctx.triggered_id == "upload":
                 if not contents:
                     return no_update, no_update, no_update
+                require(meta["id"], "edit")  # before decoding: a viewer's upload costs nothing
                 data = decode_upload(contents, filename)
                 if len(data) > upload_limit_bytes:
                     raise SNTWebIOError(filename, f"larger than the upload limit of {upload_limit_bytes / 2**20:.0f} MB")

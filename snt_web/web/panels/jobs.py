@@ -4,6 +4,8 @@ Jobs run in worker processes (:mod:`snt_web.jobs`); the page only reads their
 records. It polls every second while a job of the project is queued or
 running, and not at all otherwise. When a job finishes, ``jobs-finished``
 counts up, so panels that started one (the tracing panel's layers) refresh.
+When no worker has said it is alive lately, the panel says so: queued jobs
+would wait for ever.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from flask import current_app
 
 from ...auth.roles import PermissionDenied, allows
 from ...jobs import JobError, JobQueue, JobRecord
+from ...jobs.params import image_facts
 from ..auth import current_user, require
+from ..state import get_store
 from .messages import error, not_allowed, ok
 
 POLL_MS = 1000
 #: Jobs listed; older ones stay readable through the API.
 SHOWN = 20
+NO_WORKER = ("No job worker is running: queued jobs wait until one starts (snt-web serve starts them; "
+             "or run snt-web worker).")
 
 
 def get_queue() -> JobQueue:
@@ -34,9 +40,14 @@ def submit_job(project_id: str, kind: str, params: dict) -> JobRecord:
     Raises
     ------
     PermissionDenied
+    ParameterError
+        A parameter's value is refused (a ValueError naming it).
+    QueueFullError
+        The user has as many jobs waiting as one may.
     """
     require(project_id, "edit")
-    return get_queue().submit(kind, project_id, current_user(), params)
+    image = image_facts(get_store().image(project_id))
+    return get_queue().submit(kind, project_id, current_user(), params, image=image)
 
 
 def layout():
@@ -128,7 +139,10 @@ def register(app) -> None:
         done = [i for i in finished["active"] if i not in active]
         state = {"count": finished["count"] + len(done), "active": active}
         summary = f"{len(active)} running" if active else (f"{len(jobs)} recent" if jobs else "none")
-        return rows or html.Span("No jobs yet.", className="snt-hint"), summary, not active, state
+        shown = rows or [html.Span("No jobs yet.", className="snt-hint")]
+        if not get_queue().live_workers():
+            shown = [html.Div(NO_WORKER, id="jobs-no-worker", className="snt-message snt-error"), *shown]
+        return shown, summary, not active, state
 
     @app.callback(
         Output("jobs-submitted", "data", allow_duplicate=True),

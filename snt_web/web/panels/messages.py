@@ -9,11 +9,17 @@ from __future__ import annotations
 
 OK = "snt-message snt-ok"
 ERROR = "snt-message snt-error"
+WARNING = "snt-message snt-warning"
 
 
 def ok(text: str) -> tuple[str, str]:
     """A success message."""
     return text, OK
+
+
+def warning(text: str) -> tuple[str, str]:
+    """Done, but the result needs the user's eye (a map wider than the traced neurites)."""
+    return text, WARNING
 
 
 def error(text: str) -> tuple[str, str]:

@@ -21,20 +21,23 @@ import numpy as np
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from ...auth.roles import PermissionDenied
+from ...autotrace.threshold import MAP_LEVELS
 from ...curation import seed_review_warnings
 from ...io.errors import SNTWebIOError
+from ...jobs import JobError
 from ...io.tiff import read_image_bytes
 from ...seeds import MARKS, Seeds, read_seeds_csv, seeds_csv_text, seeds_from_label_image
 from ...store import StaleVersionError, StoreError
 from ...store.curation import add_warnings
+from ...store.layers import layer_values
 from ...store.seeds import add_seeds, delete_seeds, load_seeds, mark_seeds, update_seeds
 from ...tracing.layers import parse_scales
-from ..auth import current_user
+from ..auth import current_user, require
 from ..share import cursor_at
 from ..state import project_meta, readable_store
 from ..views.seed_marks import COLOR_MODES, seed_marks
 from .files import decode_upload
-from .jobs import submit_job
+from .jobs import get_queue, submit_job
 from .messages import error, not_allowed, ok
 from .paths import GRID_THEME
 
@@ -168,6 +171,7 @@ def layout(upload_limit_bytes: int):
             dcc.Store(id="seeds-marks"),
             dcc.Store(id="seeds-purged"),
             dcc.Store(id="seeds-click"),
+            dcc.Store(id="seeds-autotrace-job"),
         ],
         open=False,
         className="snt-panel",
@@ -296,6 +300,7 @@ def _register_upload(app) -> None:
         """A CSV (SNT's columns) or a labels image; a file that cannot be read changes nothing."""
         store = readable_store(meta["id"])
         try:
+            require(meta["id"], "edit")  # before decoding: a viewer's upload costs nothing
             data = decode_upload(contents, filename)
             if filename.lower().endswith(".csv"):
                 read = read_seeds_csv(data, name=filename, units=units, spacing_xyz=_spacing_xyz(meta),
@@ -436,19 +441,62 @@ def autotrace_params(seeds: Seeds, role: str, multi_cell: bool, connectivity: in
                      scales=None) -> dict:
     """The ``autotrace`` job's parameters for ``seeds`` (physical x, y, z and confidence) in ``role``.
 
-    ``layer`` and its physical ``scales`` (None: the default) are the Tracing panel's choices.
+    ``layer`` and its physical ``scales`` (None: the default) are the Tracing panel's choices. Branches
+    are scored as the job decides (``auto``: a probability map scores its own nodes, else tubeness).
     """
     table = np.column_stack([seeds.xyz, seeds.confidence]).round(6)
-    return {"seeds": table.tolist(), "role": role, "layer": layer, "score_map": "tubeness",
+    return {"seeds": table.tolist(), "role": role, "layer": layer, "score_map": "auto",
             "multi_cell": bool(multi_cell), "connectivity": int(connectivity),
             "scales": None if scales is None else list(scales)}
 
 
+def autotrace_summary(result: dict) -> str:
+    """What an ``autotrace`` job added, and at which threshold and why, in a sentence.
+
+    Examples
+    --------
+    >>> autotrace_summary({"n_trees": 3, "n_paths": 35, "n_nodes": 894, "threshold": 0.1,
+    ...                    "threshold_reason": "probability map", "warnings": []})
+    'Autotraced 3 trees: 35 paths, 894 nodes; threshold 0.1 (probability map).'
+    """
+    text = (f"Autotraced {result['n_trees']} tree{'s' * (result['n_trees'] != 1)}: {result['n_paths']} paths, "
+            f"{result['n_nodes']} nodes; threshold {result['threshold']:.3g}")
+    reason = result.get("threshold_reason")
+    text += f" ({reason})." if reason else "."
+    if result.get("warnings"):
+        text += f" {len(result['warnings'])} warning(s): {result['warnings'][0]}"
+    return text
+
+
 def _register_autotrace(app) -> None:
+    @app.callback(
+        Output("seeds-message", "children", allow_duplicate=True),
+        Output("seeds-message", "className", allow_duplicate=True),
+        Output("seeds-autotrace-job", "data", allow_duplicate=True),
+        Input("jobs-finished", "data"),
+        State("seeds-autotrace-job", "data"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _autotrace_done(_finished, job_id, meta):
+        """The autotrace job this page started has ended: what it added, and at which threshold."""
+        if not job_id or not meta:
+            return no_update, no_update, no_update
+        try:
+            job = get_queue().get(job_id)
+        except JobError:  # purged meanwhile
+            return no_update, no_update, None
+        if job.project_id != meta["id"] or not job.is_finished:
+            return no_update, no_update, no_update
+        if job.state == "done":
+            return *ok(autotrace_summary(job.result)), None
+        return *error(f"Autotrace {job.state}: {job.error or job.message}."), None
+
     @app.callback(
         Output("jobs-submitted", "data", allow_duplicate=True),
         Output("seeds-message", "children", allow_duplicate=True),
         Output("seeds-message", "className", allow_duplicate=True),
+        Output("seeds-autotrace-job", "data"),
         Input("seeds-autotrace", "n_clicks"),
         State("seeds-role", "value"),
         State("seeds-multi-cell", "value"),
@@ -465,17 +513,22 @@ def _register_autotrace(app) -> None:
         """Queue the autotracer on the seeds the filter shows; the new paths arrive when the job is done."""
         _, shown = _project_seeds(meta, confidence, types, sources, marks)
         if not len(shown):
-            return no_update, *error("No seeds pass the filter.")
+            return no_update, *error("No seeds pass the filter."), no_update
         if len(shown) > MAX_AUTOTRACE_SEEDS:
             return no_update, *error(f"{len(shown)} seeds pass the filter; narrow it to {MAX_AUTOTRACE_SEEDS} or "
-                                     "fewer (raise the confidence, pick types).")
+                                     "fewer (raise the confidence, pick types)."), no_update
+        layer = layer or "raw"
         try:
             params = autotrace_params(shown, role, "on" in (multi_cell or []),
-                                      26 if "on" in (connected_26 or []) else 18, layer or "raw", parse_scales(scales))
-            submit_job(meta["id"], "autotrace", params)
+                                      26 if "on" in (connected_26 or []) else 18, layer, parse_scales(scales))
+            on_map = layer_values(readable_store(meta["id"]), meta["id"], layer) == "probability"
+            job = submit_job(meta["id"], "autotrace", params)
         except PermissionDenied as err:
-            return no_update, *not_allowed(err)
-        except ValueError as err:  # the Tracing panel's scales
-            return no_update, *error(f"{err}.")
-        return (submitted or 0) + 1, *ok(f"Autotracing from {len(shown)} seeds as {role}s as a job; the trees "
-                                         "appear in the path manager when it is done.")
+            return no_update, *not_allowed(err), no_update
+        except (ValueError, StoreError) as err:  # the Tracing panel's scales, a map deleted meanwhile
+            return no_update, *error(f"{err}."), no_update
+        threshold = (f"a probability estimated from the map, {min(MAP_LEVELS):g} to {max(MAP_LEVELS):g}" if on_map
+                     else "estimated from the image")
+        return ((submitted or 0) + 1, *ok(f"Autotracing from {len(shown)} seeds as {role}s as a job (threshold: "
+                                          f"{threshold}); the trees appear in the path manager when it is done."),
+                job.id)

@@ -13,21 +13,30 @@ version-checked, in the history, and undoable (Ctrl+Z) and redoable
 
 The page holds the tracing state in the ``trace`` store (physical x, y, z
 points); the server holds everything else.
+
+A click's search has a budget (:func:`snt_web.limits.trace_max_voxels`,
+:func:`~snt_web.limits.trace_max_seconds`) and a web process runs only
+:func:`~snt_web.limits.trace_concurrency` of them at once, so clicks (which
+need only the view role) can neither hold the server's memory nor all of its
+threads: everybody else's requests keep being answered.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 from dash import Input, Output, State, ctx, dcc, html, no_update
+from flask import current_app
 
 from ...auth.roles import PermissionDenied
+from ...limits import trace_concurrency, trace_max_seconds, trace_max_voxels
 from ...model.picking import nearest_segment, pick_node
 from ...store import StaleVersionError, StoreError
 from ...store.commands import Redo, Undo, apply, edit_tree
-from ...store.layers import MAP_PREFIX, layer_ready, project_layer
-from ...tracing.layers import FILTERED_LAYERS, parse_scales
+from ...store.layers import MAP_PREFIX, layer_ready, layer_values, project_layer
+from ...tracing.layers import FILTERED_LAYERS, default_cost, parse_scales
 from ...tracing import trace_path, voxels_to_points
 from ...tracing.costs import COSTS
 from ...tracing.snapping import snap_to_brightest
@@ -46,6 +55,9 @@ IDLE = {"anchor": None, "path": None, "fork": None, "candidate": None, "node": N
 
 #: A click picks a node this many voxels away in the view's plane, at most.
 PICK_VOXELS = 6
+
+#: Where the app keeps its semaphore of running searches (``app.server.config``).
+SEARCH_SLOTS = "SNT_WEB_TRACE_SLOTS"
 
 #: Up to this size a filtered layer is computed on the first click (about a
 #: second per scale); a bigger image needs the Compute layer job first.
@@ -242,8 +254,16 @@ def trace_to(s: Session, zyx) -> Outcome:
     if not layer_ready(s.store, s.pid, name, **where) and image.volume(s.channel, s.frame).size > SYNC_LAYER_VOXELS:
         return Outcome(message=f"The {name} layer of this image is not computed yet: press Compute layer (it runs "
                                "as a job, see Jobs), or trace on raw meanwhile.", ok=False)
-    layer = project_layer(s.store, s.pid, name, **where)
-    result = trace_path(layer, s.to_voxel(s.state["anchor"]), zyx, spacing=image.spacing, cost=s.settings["cost"])
+    slots = current_app.config[SEARCH_SLOTS]
+    if not slots.acquire(blocking=False):
+        return Outcome(message="The server is busy with other searches: click again in a moment.", ok=False)
+    try:
+        layer = project_layer(s.store, s.pid, name, **where)
+        result = trace_path(layer, s.to_voxel(s.state["anchor"]), zyx, spacing=image.spacing,
+                            cost=s.settings["cost"], max_visited=trace_max_voxels(),
+                            max_seconds=trace_max_seconds())
+    finally:
+        slots.release()
     points = np.round(voxels_to_points(result.path_zyx, image.spacing), 4)
     length = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
     return Outcome(trace=dict(s.state, candidate=points.tolist()),
@@ -345,6 +365,8 @@ EDIT_TOOLS = {"select": tool_select, "move": tool_move, "insert": tool_insert, "
 
 
 def register(app) -> None:
+    # The searches this process runs at once (each app is one process's).
+    app.server.config[SEARCH_SLOTS] = threading.BoundedSemaphore(trace_concurrency())
     buttons = {
         "trace-keep": keep,
         "trace-junk": junk,
@@ -377,7 +399,7 @@ def register(app) -> None:
     )
     def _act(click, *args):
         trace, mode, tool, layer, cost, snap, scales, cursor, display, meta, selected = args[len(buttons):]
-        if not meta:
+        if not meta or ctx.triggered_id == "trace-click" and not click:
             return no_update, no_update, "", "snt-message", no_update
         try:
             settings = {"layer": layer, "cost": cost, "snap": snap or [], "scales": parse_scales(scales)}
@@ -394,6 +416,21 @@ def register(app) -> None:
         except (StoreError, ValueError) as err:
             out = Outcome(message=f"{err}.", ok=False)
         return out.trace, out.meta, *(ok if out.ok else error)(out.message), out.mode
+
+    @app.callback(
+        Output("trace-cost", "value"),
+        Input("trace-layer", "value"),
+        State("project", "data"),
+        prevent_initial_call=True,
+    )
+    def _default_cost(layer, meta):
+        """The chosen layer's default cost: SNT's probability cost on a probability map."""
+        if not meta or not layer:
+            return no_update
+        try:
+            return default_cost(layer_values(readable_store(meta["id"]), meta["id"], layer))
+        except StoreError:  # a map deleted meanwhile
+            return no_update
 
     @app.callback(
         Output("trace-message", "children", allow_duplicate=True),
