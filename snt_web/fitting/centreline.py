@@ -6,7 +6,7 @@ taken as a local quadratic fit (in arc length, Gaussian-weighted) to the
 fitted centres of the nodes around it, robustly, so that a fit gone astray
 (noise, a neighbouring neurite) counts for little. A quadratic rather than
 a straight line follows a bending neurite without cutting the bend. Nodes
-whose fit was rejected move as the accepted nodes around them moved.
+whose fit was rejected move as the accepted nodes on either side moved.
 Positions and lengths are physical.
 """
 
@@ -91,9 +91,10 @@ def carried_shifts(arc: np.ndarray, shifts: np.ndarray, valid: np.ndarray, reach
     Returns
     -------
     ndarray, shape (n, 3)
-        ``shifts`` at valid nodes; at rejected ones, linear interpolation
-        between the valid nodes on either side (the nearest one's shift
-        past the path's last valid node), or zero beyond ``reach``.
+        ``shifts`` at valid nodes; at rejected ones between two valid nodes,
+        linear interpolation between them, or zero beyond ``reach``; zero
+        before the first valid node and past the last (nothing says how
+        the neurite runs there: a path's end in the soma, say).
 
     Examples
     --------
@@ -102,7 +103,7 @@ def carried_shifts(arc: np.ndarray, shifts: np.ndarray, valid: np.ndarray, reach
     >>> shifts[:, 0] = [1, 0, 0, 0, 3, 0]
     >>> valid = np.array([True, False, False, False, True, False])
     >>> carried_shifts(arc, shifts, valid, reach=1.5)[:, 0].tolist()
-    [1.0, 1.5, 0.0, 2.5, 3.0, 3.0]
+    [1.0, 1.5, 0.0, 2.5, 3.0, 0.0]
     """
     out = np.where(valid[:, None], shifts, 0.0)
     kept, rejected = np.flatnonzero(valid), np.flatnonzero(~valid)
@@ -112,7 +113,7 @@ def carried_shifts(arc: np.ndarray, shifts: np.ndarray, valid: np.ndarray, reach
     before = arc[kept][np.maximum(at - 1, 0)]
     after = arc[kept][np.minimum(at, len(kept) - 1)]
     gap = np.minimum(np.abs(arc[rejected] - before), np.abs(after - arc[rejected]))
-    near = gap <= reach
+    near = (gap <= reach) & (rejected > kept[0]) & (rejected < kept[-1])
     out[rejected[near]] = np.column_stack([np.interp(arc[rejected[near]], arc[kept], shifts[kept, k])
                                            for k in range(3)])
     return out

@@ -191,10 +191,11 @@ def _section_fits(volume, spacing, points, tangent, half_width: int, step: float
         part = slice(start, start + batch)
         sections = sample_cross_sections(volume, spacing, slabs[part], a[part], b[part], half_width, step)
         grid = section_grid(points[part], a[part], b[part], half_width, step) if others is not None else None
-        disks = fit_disks(sections, max_radius=half_width, ignore=nearer_elsewhere(grid, points[part], others))
+        ignore = nearer_elsewhere(grid, points[part], others)
+        disks = fit_disks(sections, max_radius=half_width, ignore=ignore)
+        ok[part] = disks.ok
         centres[part] = points[part] + step * (disks.centre[:, :1] * a[part] + disks.centre[:, 1:] * b[part])
         radii[part] = _radius_across(disks.semi_axes, a[part], b[part], spacing) * step
-        ok[part] = disks.ok
     return centres, radii, ok
 
 
@@ -311,7 +312,10 @@ def neighbour_points(tree: Tree, path: Path, step: float) -> np.ndarray:
 
     Each other path counts once, by the nodes it is drawn with (its fitted
     version's where it uses one, :func:`~snt_web.model.fitted.path_in_use`);
-    ``path``'s own fitted version or original is not another neurite.
+    ``path``'s own fitted version or original is not another neurite, nor
+    are its siblings, the paths that leave the same node of the same parent
+    (primaries from the soma's centre, say): they run together at first,
+    where a section cannot be split between them.
 
     Returns
     -------
@@ -320,7 +324,9 @@ def neighbour_points(tree: Tree, path: Path, step: float) -> np.ndarray:
     own = {path.id, path.fitted_id, path.fitted_of}
     pieces = [np.empty((0, 3))]
     for other in tree.paths:
-        if other.id in own or other.fitted_of is not None or not len(other):
+        sibling = path.parent_id is not None and (other.parent_id, other.branch_index) == (path.parent_id,
+                                                                                           path.branch_index)
+        if other.id in own or other.fitted_of is not None or not len(other) or sibling:
             continue
         nodes = path_in_use(tree, other).points
         arc = arc_lengths(nodes)

@@ -21,6 +21,12 @@ def test_neighbours_are_the_other_paths_as_drawn_a_step_apart():
     assert np.allclose(np.diff(points[:, 2]), 0.5) and points[0, 2] == 0 and points[-1, 2] == 7
     # b's own fitted version is no neighbour of b.
     assert np.allclose(neighbour_points(tree, tree.path(1), step=1.0)[:, 1], 0.0)
+    # Paths leaving the same node of one parent run together at first: not each other's neighbours.
+    c = Path(2, [[0.0, 0, 0], [0.0, -5, 0]], parent_id=0, branch_index=0)
+    d = Path(3, [[10.0, 0, 0], [10.0, -5, 0]], parent_id=0, branch_index=1)
+    family = Tree([a, b, c, d])
+    assert not np.any(np.all(neighbour_points(family, b, step=1.0) == [0.0, -5, 0], axis=1))
+    assert np.any(np.all(neighbour_points(family, b, step=1.0) == [10.0, -5, 0], axis=1))
 
 
 def test_two_neurites_merged_by_the_axial_blur_are_each_centred():
