@@ -139,12 +139,9 @@ def sample_cross_sections(volume: np.ndarray, spacing_zyx, centres: np.ndarray, 
     centres : ndarray, shape (n, 3) or (n, p, 3)
         Physical x, y, z of the grid centres; with ``p`` per section (a slab,
         :func:`slab_centres`), the section is the mean of the ``p`` grids.
-    a, b : ndarray, shape (n, 3)
-        The grids' unit axes.
-    half_width : int
-        Samples on each side of the centre.
-    step : float
-        Physical distance between samples.
+    a, b, half_width, step
+        The grids' axes, samples each side of the centre and spacing, as
+        for :func:`section_grid`.
 
     Returns
     -------
