@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 from PIL import Image as PILImage
+from scipy.spatial import cKDTree
 from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -269,8 +270,7 @@ def background_voxels(store, cursor, plane: str, n: int = 6, distance: float = 3
     spacing = np.asarray(image.spacing)
     grid = np.stack(np.meshgrid(*[np.arange(s) for s in image.shape_zyx], indexing="ij"), -1).reshape(-1, 3)
     grid = grid[in_plane(grid, cursor, plane, image.shape_zyx)]
-    nodes = truth_nodes(store, truth)
-    far = np.min(np.linalg.norm(grid[:, None] * spacing - nodes[None], axis=-1), axis=1) >= distance
+    far = cKDTree(truth_nodes(store, truth)).query(grid * spacing)[0] >= distance
     return np.random.default_rng(0).permutation(grid[far])[:n]
 
 
