@@ -22,7 +22,7 @@ from snt_web.web.app import create_app
 from .browser import (PLANES, choose, click, click_view, cursors_through, drag_view, goto, plane_samples, readout_index,
                       sample_colours, start, truth_voxels, wait_drawn, wait_idle, wait_image, wait_until)
 from .test_classifier_browser import _has_option, _open, _wait_job
-from .test_tracing_browser import _goto_z, _message, _press, _trace_click
+from .test_tracing_browser import _goto_z, _trace_along
 
 pytestmark = pytest.mark.browser
 
@@ -57,13 +57,7 @@ def test_trace_paint_train_apply_overlay_autotrace_and_score(dash_duo, served):
     wait_until(dash_duo, lambda: len(store.reconstruction(project)) == 0)
 
     # Two paths along the two longest neurites, each kept.
-    for path in sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:]:
-        _trace_click(dash_duo, path.points[2])
-        _trace_click(dash_duo, path.points[-3])
-        wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
-        _press(dash_duo, "y")
-        wait_until(dash_duo, lambda: "Kept" in _message(dash_duo))
-        _press(dash_duo, "f")
+    _trace_along(dash_duo, sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:])
     assert len(store.reconstruction(project)) == 2
 
     # Background painted on the XY slice shown, along a row clear of the neurites.
