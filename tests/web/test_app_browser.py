@@ -145,12 +145,16 @@ def test_uploaded_traces_appear_in_path_list_and_3d(dash_duo, app, shared_data):
     # SNT's tags kept, in their own column; roots are somata.
     assert sum(t.startswith("neurite#") for t in grid_column("tags")) == 83 - 7
     assert not any("{" in name for name in grid_column("name"))
-    n_points = dash_duo.driver.execute_script(
-        f"var gd = {plot_js('view-3d')};"
-        " return gd.data.filter(t => t.name === 'paths').reduce((n, t) => n + t.x.filter(v => v !== null).length, 0);"
-    )
-    # Every node, plus each child path's branch node drawn again to connect it.
-    assert 5308 <= n_points <= 5308 + 83
+    def n_points():
+        return dash_duo.driver.execute_script(
+            f"var gd = {plot_js('view-3d')};"
+            " return gd.data.filter(t => t.name === 'paths').reduce((n, t) => n + t.x.filter(v => v !== null).length,"
+            " 0);"
+        )
+
+    # Every node, plus each child path's branch node drawn again to connect it (the 3D view is redrawn after the
+    # path list: wait for it).
+    wait_until(dash_duo, lambda: 5308 <= n_points() <= 5308 + 83)
     assert dash_duo.get_logs() == []
 
 
