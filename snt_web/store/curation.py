@@ -89,7 +89,7 @@ class AddWarnings:
     action = "review"
 
     def run(self, store, project_id, user, base_version) -> int:
-        store.get(project_id)
+        store.get(project_id)  # an unknown project is refused, not given rows of its own
         check_text([{"check": w.check, "message": w.message} for w in self.warnings], "warnings")
         with db.transaction(store.engine) as conn:
             return _upsert(conn, project_id, self.warnings, self.source, time.time())
@@ -205,7 +205,7 @@ class ClearWarnings:
     action = "review"
 
     def run(self, store, project_id, user, base_version) -> int:
-        store.get(project_id)
+        store.get(project_id)  # an unknown project is refused, not given rows of its own
         t = db.curation_warnings
         where = t.c.project_id == project_id
         if self.source is not None:
@@ -289,7 +289,7 @@ class Decide:
     action = "review"
 
     def run(self, store, project_id, user, base_version):
-        store.get(project_id)
+        store.get(project_id)  # an unknown project is refused, not given rows of its own
         t = db.curation_warnings
         with store.engine.connect() as conn:
             rows = conn.execute(select(t.c.key, t.c.data).where(and_(t.c.project_id == project_id,
