@@ -125,7 +125,7 @@ def test_undo_and_redo_never_reach_past_someone_elses_edit(project):
     _edit(project, "ann", "move_node", path_id=0, index=0, xyz=[0, 1, 0])
     project._undo("p1", "ann", base_version=2)
     _edit(project, "bob", "add_path", points=[[7, 7, 7]])
-    for step in (project.undo, project.redo):
+    for step in (project._undo, project._redo):
         with pytest.raises(StoreError, match=r"cannot (un|re)do: bob changed project 'p1' since \(version 4: added"):
             step("p1", "ann", base_version=4)
     # Bob's own undo and redo are his alone.
@@ -160,7 +160,7 @@ def test_undo_and_redo_of_edits_to_a_real_reconstruction(project, shared_data):
     edit_tree(project, "cil", "ann", "delete_node", {"path_id": part, "index": 0}, 2)
     original, split, trimmed = (format_traces(project.reconstruction("cil", v)) for v in (1, 2, 3))
     assert original == format_traces(tree) and len({original, split, trimmed}) == 3
-    for step, expected in ((project.undo, split), (project.undo, original), (project.redo, split),
-                           (project.redo, trimmed)):
+    for step, expected in ((project._undo, split), (project._undo, original), (project._redo, split),
+                           (project._redo, trimmed)):
         step("cil", "ann", base_version=project.get("cil").version)
         assert format_traces(project.reconstruction("cil")) == expected
