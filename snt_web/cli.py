@@ -389,8 +389,7 @@ def _secondary_volume(path: str, image) -> np.ndarray:
 
 def cmd_trace(args) -> int:
     from .model import Path as TracedPath
-    from .model import Tree
-    from .model import voxel_to_physical
+    from .model import Tree, voxel_to_physical
     from .tracing import trace_path
     from .tracing.layers import LAYERS, default_cost, filtered_layer, value_kind
 
