@@ -363,10 +363,9 @@ def _scales(text: str) -> tuple[float, ...] | None:
 
 def _to_voxel(xyz, image, units: str, label: str) -> tuple[int, int, int]:
     """X,Y,Z in µm or voxels -> a (z, y, x) voxel index inside the image."""
-    zyx = np.asarray(xyz[::-1], dtype=float)
-    if units == "um":
-        zyx = zyx / np.asarray(image.spacing)
-    index = np.rint(zyx).astype(int)
+    from .model import physical_to_voxel
+
+    index = physical_to_voxel(xyz, image.spacing if units == "um" else (1.0, 1.0, 1.0))
     if np.any(index < 0) or np.any(index >= image.shape_zyx):
         raise CLIError(f"{label} {','.join(f'{v:g}' for v in xyz)} ({units}) lies outside the image")
     return tuple(int(v) for v in index)
@@ -390,8 +389,8 @@ def _secondary_volume(path: str, image) -> np.ndarray:
 
 def cmd_trace(args) -> int:
     from .model import Path as TracedPath
-    from .model import Tree
-    from .tracing import trace_path, voxels_to_points
+    from .model import Tree, voxel_to_physical
+    from .tracing import trace_path
     from .tracing.layers import LAYERS, default_cost, filtered_layer, value_kind
 
     image = read_image(_existing_file(args.image))
@@ -405,7 +404,7 @@ def cmd_trace(args) -> int:
     goal = _to_voxel(args.goal, image, args.units, "--to")
     cost = args.cost or default_cost(values)
     result = trace_path(layer, start, goal, spacing=image.spacing, cost=cost)
-    path = TracedPath(0, voxels_to_points(result.path_zyx, image.spacing), channel=args.channel, frame=args.frame)
+    path = TracedPath(0, voxel_to_physical(result.path_zyx, image.spacing), channel=args.channel, frame=args.frame)
     tree = Tree([path], spacing_xyz=tuple(image.spacing[::-1]), units=image.units)
     write_reconstruction(tree, args.output)
     print(json.dumps({"length": round(path.length, 6), "units": image.units, "n_nodes": len(path),

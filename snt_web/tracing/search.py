@@ -42,7 +42,7 @@ import numpy as np
 
 from .costs import cost_model, step_cost
 
-__all__ = ["SearchBudgetExceeded", "TraceResult", "trace_path", "voxels_to_points", "warm_up"]
+__all__ = ["SearchBudgetExceeded", "TraceResult", "trace_path", "warm_up"]
 
 # Page shape as bit shifts (z, y, x): thin in z, where stacks are coarse and
 # neurites mostly run in the plane.
@@ -169,18 +169,6 @@ def trace_path(volume, start_zyx, goal_zyx, *, spacing=(1.0, 1.0, 1.0), cost="re
     if path.shape[0] == 0:
         raise SearchBudgetExceeded(int(n_visited), elapsed, max_visited, max_seconds)
     return TraceResult(path, float(total), int(n_visited), elapsed, int(peak))
-
-
-def voxels_to_points(path_zyx, spacing=(1.0, 1.0, 1.0)) -> np.ndarray:
-    """Physical x, y, z node positions (n, 3) of voxel indices (z, y, x): ``(x sx, y sy, z sz)``.
-
-    Examples
-    --------
-    >>> voxels_to_points([[2, 3, 4]], spacing=(1.0, 0.5, 0.25)).tolist()
-    [[1.0, 1.5, 2.0]]
-    """
-    zyx = np.asarray(path_zyx, dtype=np.float64).reshape(-1, 3)
-    return zyx[:, ::-1] * np.asarray(spacing, dtype=np.float64)[::-1]
 
 
 def _compile_for(args) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from snt_web.store import LOCAL_USER, SetReconstruction, apply
 from snt_web.web.views.ortho import CROSSHAIR_COLOR
 from snt_web.web.views.path_lines import line_groups
 
@@ -209,6 +210,6 @@ def test_changes_by_someone_else_appear_within_seconds(dash_duo, app, store, sha
     start(dash_duo, app)
     dash_duo.wait_for_contains_text("#path-summary", "nodes", timeout=10)
     other = read_reconstruction(shared_data / "snt" / "21dpi_contra_infra_01.swc")
-    store.set_reconstruction("demo", other, base_version=store.get("demo").version)  # another user's save
+    apply(store, "demo", LOCAL_USER, SetReconstruction(other), store.get("demo").version)  # another user's save
     dash_duo.wait_for_contains_text("#path-summary", f"{other.n_nodes} nodes", timeout=6)
     assert dash_duo.get_logs() == []

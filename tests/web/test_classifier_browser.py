@@ -13,7 +13,7 @@ from snt_web.labels import render_labels
 from snt_web.model import Tree
 from snt_web.jobs.classifier_tasks import split_background
 from snt_web.jobs import open_queue, start_workers, stop_workers
-from snt_web.store import ProjectStore
+from snt_web.store import LOCAL_USER, ProjectStore, SetReconstruction, apply
 from snt_web.web.app import create_app
 
 from .browser import choose, drag_view, plot_js, readout_index, start, wait_idle, wait_until
@@ -119,8 +119,8 @@ def _dragmodes(dash_duo):
 def test_painted_background_strokes_are_marks_that_training_learns_from(dash_duo, empty_app):
     store, truth, app = empty_app
     longest = sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:]
-    store.set_reconstruction("demo", Tree([p.copy() for p in longest], spacing_xyz=truth.spacing_xyz),
-                             base_version=None)
+    kept = Tree([p.copy() for p in longest], spacing_xyz=truth.spacing_xyz)
+    apply(store, "demo", LOCAL_USER, SetReconstruction(kept), None)
     image = store.image("demo")
     spacing = image.spacing
     start(dash_duo, app)
