@@ -20,9 +20,10 @@ def _set_limits(args) -> None:
 
 
 def cmd_serve(args) -> int:
+    from ..auth.modes import auth_mode_for
     from ..store import Accounts, open_startup_project
     from ..web.app import create_app
-    from ..web.auth import AuthConfig, auth_mode_for
+    from ..web.auth import AuthConfig
     from ..web.proxies import TrustedProxies
 
     _set_limits(args)
