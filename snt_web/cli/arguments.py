@@ -77,12 +77,16 @@ def positive_number(kind):
     return parse
 
 
-def finite(text: str) -> float:
-    """An argparse type: a finite number."""
+def _number(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def finite(text: str) -> float:
+    """An argparse type: a finite number."""
+    value = _number(text)
     if not np.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
     return value
@@ -106,10 +110,7 @@ def non_negative(text: str) -> float:
 
 def unit_interval(text: str) -> float:
     """An argparse type: a number in [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    value = _number(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {value}")
     return value
@@ -117,23 +118,23 @@ def unit_interval(text: str) -> float:
 
 def zyx_shape(text: str) -> tuple[int, int, int]:
     """An argparse type: a volume's shape as ``Z,Y,X`` positive integers."""
-    try:
-        shape = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected Z,Y,X integers, got {text!r}") from None
-    if len(shape) != 3 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"expected three positive integers Z,Y,X, got {text!r}")
-    return shape
+    return _three(text, int, "Z,Y,X", "integers", positive=True)
 
 
 def xyz_point(text: str) -> tuple[float, float, float]:
     """An argparse type: a point as ``X,Y,Z`` numbers (their units are another option's)."""
+    return _three(text, float, "X,Y,Z", "numbers")
+
+
+def _three(text: str, kind, axes: str, what: str, positive: bool = False) -> tuple:
+    """Three comma-separated ``kind`` values named ``axes``; ``positive``: each at least 1."""
     try:
-        values = tuple(float(v) for v in text.split(","))
+        values = tuple(kind(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected X,Y,Z numbers, got {text!r}") from None
-    if len(values) != 3:
-        raise argparse.ArgumentTypeError(f"expected three numbers X,Y,Z, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {axes} {what}, got {text!r}") from None
+    if len(values) != 3 or (positive and min(values) < 1):
+        raise argparse.ArgumentTypeError(f"expected three {'positive ' if positive else ''}{what} {axes}, "
+                                         f"got {text!r}")
     return values
 
 
