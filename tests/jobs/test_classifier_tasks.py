@@ -7,7 +7,7 @@ import numpy as np
 from snt_web.labels.render import render_labels
 from snt_web.store import LOCAL_USER, SetReconstruction, apply
 from snt_web.store.maps import list_maps, map_volume
-from snt_web.store.models import list_models, load_model
+from snt_web.store.classifiers import list_models, load_model
 
 
 def test_train_then_apply_gives_a_probability_map_of_the_neurites(jobs):
