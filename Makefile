@@ -49,7 +49,8 @@ redis:
 test: $(VENV)/.test-installed browser postgres redis
 	$(BIN)/python -m pytest --headless -q
 
-bench: $(VENV)/.app-installed
+# The benches compare against peers installed with the test extras (skan, kimimaro, dijkstra3d).
+bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks
 
 clean:

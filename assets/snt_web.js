@@ -14,8 +14,17 @@
   var INDEX = {z: 0, y: 1, x: 2};
   var PLANES = ["xy", "xz", "zy"];
 
-  function clampIndex(value, n) {
-    return Math.max(0, Math.min(n - 1, Math.round(value)));
+  /* Physical position <-> voxel index along an axis of voxel size `step`: the
+     one rule, mirrored from snt_web/model/coords.py (physical_to_voxel,
+     voxel_to_physical). Voxel k sits at k * step (SNT's convention); a
+     position goes to the nearest voxel, half a voxel to the higher index. */
+  var coords = {
+    toVoxel: function (um, step) { return Math.floor(um / step + 0.5); },
+    toPhysical: function (index, step) { return index * step; }
+  };
+
+  function clampIndex(index, n) {
+    return Math.max(0, Math.min(n - 1, index));
   }
 
   function centre(meta) {
@@ -45,12 +54,12 @@
       PLANES.forEach(function (plane) {
         var normal = AXES[plane][2];
         if (trig === "view-" + plane + "-slider.value" && sameImage && sliders[plane] !== null) {
-          cur[normal] = clampIndex(sliders[plane], meta.shape[INDEX[normal]]);
+          cur[normal] = clampIndex(coords.toVoxel(sliders[plane], 1), meta.shape[INDEX[normal]]);
         }
         if (trig === "view-" + plane + "-click.data" && clicks[plane] && sameImage) {
           var h = AXES[plane][0], v = AXES[plane][1];
-          cur[h] = clampIndex(clicks[plane].h / meta.spacing[INDEX[h]], meta.shape[INDEX[h]]);
-          cur[v] = clampIndex(clicks[plane].v / meta.spacing[INDEX[v]], meta.shape[INDEX[v]]);
+          cur[h] = clampIndex(coords.toVoxel(clicks[plane].h, meta.spacing[INDEX[h]]), meta.shape[INDEX[h]]);
+          cur[v] = clampIndex(coords.toVoxel(clicks[plane].v, meta.spacing[INDEX[v]]), meta.shape[INDEX[v]]);
         }
       });
       cur.key = meta.id + "-" + meta.image_revision;
@@ -78,12 +87,12 @@
       var image = Object.assign({}, base.layout.images[0], {source: sliceUrl(meta, plane, index, display)});
       fig.layout.images = mapLayers(image, overlay, plane, index);
       var shapes = base.layout.shapes.map(function (s) { return Object.assign({}, s); });
-      shapes[0].x0 = shapes[0].x1 = cursor[h] * sp[INDEX[h]];
-      shapes[1].y0 = shapes[1].y1 = cursor[v] * sp[INDEX[v]];
+      shapes[0].x0 = shapes[0].x1 = coords.toPhysical(cursor[h], sp[INDEX[h]]);
+      shapes[1].y0 = shapes[1].y1 = coords.toPhysical(cursor[v], sp[INDEX[v]]);
       fig.layout.shapes = shapes;
       paintLayout(fig.layout, plane);
       var readout = normal + " = " + index + " / " + (meta.shape[INDEX[normal]] - 1) +
-        "  (" + (index * sp[INDEX[normal]]).toFixed(2) + " " + meta.units + ")";
+        "  (" + coords.toPhysical(index, sp[INDEX[normal]]).toFixed(2) + " " + meta.units + ")";
       return [fig, readout];
     },
 
@@ -95,8 +104,10 @@
       data = data.concat(radiusTubes(lines));
       if (!meta || !meta.shape || !cursor) { return {data: data, layout: base.layout}; }
       var sp = meta.spacing, sh = meta.shape;
-      var ext = {x: (sh[2] - 1) * sp[2], y: (sh[1] - 1) * sp[1], z: (sh[0] - 1) * sp[0]};
-      var at = {x: cursor.x * sp[2], y: cursor.y * sp[1], z: cursor.z * sp[0]};
+      var ext = {x: coords.toPhysical(sh[2] - 1, sp[2]), y: coords.toPhysical(sh[1] - 1, sp[1]),
+                 z: coords.toPhysical(sh[0] - 1, sp[0])};
+      var at = {x: coords.toPhysical(cursor.x, sp[2]), y: coords.toPhysical(cursor.y, sp[1]),
+                z: coords.toPhysical(cursor.z, sp[0])};
       var xs = [], ys = [], zs = [];
       function loop(points) {
         points.forEach(function (p) { xs.push(p[0]); ys.push(p[1]); zs.push(p[2]); });
@@ -178,7 +189,7 @@
   function radiusCircles(lines, plane, cursor, meta) {
     if (!lines || !cursor || !meta || !meta.spacing) { return []; }
     var h = AXES[plane][0], v = AXES[plane][1], normal = AXES[plane][2];
-    var step = meta.spacing[INDEX[normal]], at = cursor[normal] * step;
+    var step = meta.spacing[INDEX[normal]], at = coords.toPhysical(cursor[normal], step);
     var out = [];
     lines.forEach(function (g) {
       if (!g.r) { return; }
@@ -335,7 +346,7 @@
   function seedTraces(seeds, plane, index, meta) {
     if (!seeds || !seeds.id || !seeds.id.length || !meta || !meta.spacing) { return []; }
     var h = AXES[plane][0], v = AXES[plane][1], normal = AXES[plane][2];
-    var step = meta.spacing[INDEX[normal]], at = index * step;
+    var step = meta.spacing[INDEX[normal]], at = coords.toPhysical(index, step);
     var gd = document.querySelector("#view-" + plane + " .js-plotly-plot");
     var xa = gd && gd._fullLayout && gd._fullLayout.xaxis;
     var pxPerUnit = xa && xa._length ? Math.abs(xa._length / (xa.range[1] - xa.range[0])) : 1;
@@ -377,7 +388,8 @@
     var sp = meta.spacing;
     var args = new URLSearchParams({
       project: meta.id,
-      x: +(cursor.x * sp[2]).toFixed(4), y: +(cursor.y * sp[1]).toFixed(4), z: +(cursor.z * sp[0]).toFixed(4)
+      x: +coords.toPhysical(cursor.x, sp[2]).toFixed(4), y: +coords.toPhysical(cursor.y, sp[1]).toFixed(4),
+      z: +coords.toPhysical(cursor.z, sp[0]).toFixed(4)
     });
     var host = document.getElementById("view-xy");
     var gd = host && host.querySelector(".js-plotly-plot");
@@ -390,6 +402,7 @@
     return window.location.origin + window.location.pathname + "?" + args.toString();
   };
 
+  ns.coords = coords;  // for the test that it agrees with the Python rule
   window.dash_clientside = Object.assign({}, window.dash_clientside, {snt_web: ns});
 
   /* Clicks on a slice view: Plotly reports clicks only on data points, and a

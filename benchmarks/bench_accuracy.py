@@ -118,7 +118,8 @@ def measure(case: Case, parts, classifier=None, with_kimimaro: bool = True) -> d
         began = time.perf_counter()
         probability = neurite_probability(classifier, case)
         out["classifier"] = voxel_score(probability >= 0.5, case.mask)
-        out["loop"] = _traced(probability, case, seeds_xyz=seeds)
+        # As the app traces a classifier's map: at the map's threshold, the map as its score map.
+        out["loop"] = _traced(probability, case, seeds_xyz=seeds, probability_map=True)
         out["seconds"]["classifier"] = time.perf_counter() - began
     if "fit" in parts and case.synthetic is not None:
         began = time.perf_counter()
@@ -129,7 +130,9 @@ def measure(case: Case, parts, classifier=None, with_kimimaro: bool = True) -> d
         layers = {"raw": case.volume, "tubeness": filtered_layer(case.volume, "tubeness", case.spacing)}
         if probability is not None:
             layers["map"] = probability
-        out["semiauto"] = {name: semiauto_score(layer, case, pairs) for name, layer in layers.items()}
+        # The app's cost per layer: SNT's probability cost on a probability map, the reciprocal elsewhere.
+        out["semiauto"] = {name: semiauto_score(layer, case, pairs, cost="probability" if name == "map" else
+                                                "reciprocal") for name, layer in layers.items()}
         out["seconds"]["semiauto"] = time.perf_counter() - began
     return out
 

@@ -247,8 +247,12 @@ def follows_truth(path_zyx: np.ndarray, case: Case) -> float:
     return float(np.mean(distance <= TOLERANCE_VOXELS))
 
 
-def semiauto_score(layer: np.ndarray, case: Case, pairs) -> dict:
-    """Share of the ``pairs`` whose least-cost path (:func:`snt_web.tracing.trace_path`, defaults) follows the truth.
+def semiauto_score(layer: np.ndarray, case: Case, pairs, cost: str = "reciprocal") -> dict:
+    """Share of the ``pairs`` whose least-cost path (:func:`snt_web.tracing.trace_path`) follows the truth.
+
+    ``cost`` is the search's cost function: the one the app picks for the
+    layer (:func:`snt_web.tracing.layers.default_cost`), so SNT's probability
+    cost on a probability map.
 
     Returns
     -------
@@ -257,7 +261,7 @@ def semiauto_score(layer: np.ndarray, case: Case, pairs) -> dict:
         their voxels on the truth; ``mean_on_truth``: mean share of voxels
         on the truth; ``pairs``.
     """
-    shares = [follows_truth(trace_path(layer, start, goal, spacing=case.spacing).path_zyx, case)
+    shares = [follows_truth(trace_path(layer, start, goal, spacing=case.spacing, cost=cost).path_zyx, case)
               for start, goal in pairs]
     return {"followed": float(np.mean([s >= FOLLOWS_SHARE for s in shares])) if shares else float("nan"),
             "mean_on_truth": float(np.mean(shares)) if shares else float("nan"), "pairs": len(shares)}

@@ -70,3 +70,30 @@ def test_console_script_reports_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "snt_web", "info", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "broken.traces" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_package_docstring_names_every_command_under_the_module_that_runs_it():
+    import argparse
+    import re
+
+    import snt_web.cli as cli
+
+    def leaves(parser, path):
+        """(command path, handler) for every runnable command below ``parser``."""
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield path, parser.get_default("func")
+        for action in subs:
+            for name, sub in action.choices.items():
+                yield from leaves(sub, (*path, name))
+
+    # ":mod:`.serve`" followed by its commands, up to the next module's entry.
+    entries = dict(re.findall(r":mod:`\.(\w+)`\n(.*?)(?=\n:mod:`|\n\n)", cli.__doc__, re.S))
+    found = list(leaves(cli.build_parser(), ()))
+    assert len(found) >= 25
+    for path, handler in found:
+        module = handler.__module__.rsplit(".", 1)[-1]
+        assert module in entries, f"{' '.join(path)}: its module {handler.__module__} is not in the docstring"
+        listed = entries[module]
+        assert f"``{path[0]}" in listed and all(re.search(rf"\b{re.escape(p)}\b", listed) for p in path[1:]), (
+            f"snt-web {' '.join(path)} is not listed under :mod:`.{module}`")

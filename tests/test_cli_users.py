@@ -44,7 +44,7 @@ def test_user_add_list_passwd_token_remove(capsys, monkeypatch, data):
 
 def test_user_add_asks_twice_without_stdin(capsys, monkeypatch, data):
     answers = iter(["a long password", "another password"])
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(cli.accounts.getpass, "getpass", lambda prompt="": next(answers))
     code, out, err = run(capsys, monkeypatch, "user", "add", "bob", "--data-dir", data)
     assert code == 2 and "differ" in err and len(err.strip().splitlines()) == 1
     answers = iter(["a long password", "a long password"])

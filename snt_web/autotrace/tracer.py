@@ -28,7 +28,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..fitting import fit_nodes
-from ..model import Path, Tree
+from ..model import Path, Tree, physical_to_voxel
 from .branching import drop_enclosed, tune_branches
 from .cells import claim, detect_somas, territory_reach
 from .foreground import prepare
@@ -470,7 +470,7 @@ def _seeds(seeds_xyz, confidence):
 
 def _seed_voxels(seeds, spacing, shape):
     """Nearest voxel (z, y, x) of each seed, and which seeds lie inside the image."""
-    voxels = np.rint(seeds[:, ::-1] / spacing).astype(np.int64)
+    voxels = physical_to_voxel(seeds, spacing)
     inside = np.all((voxels >= 0) & (voxels < np.asarray(shape)), axis=1)
     return voxels[inside], inside
 

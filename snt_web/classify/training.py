@@ -27,7 +27,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..labels import render_labels
-from ..model import Tree
+from ..model import Tree, physical_to_voxel
 from .coverage import ExpectedCoverage, expected_coverage
 
 __all__ = ["BACKGROUND", "BACKGROUND_SOURCES", "TrainingSamples", "channel_class_name", "default_margin",
@@ -257,7 +257,8 @@ def _automatic_background(rng, labels, spacing, margin: float, wanted: int, near
         direction = rng.normal(size=(n, 3))
         direction /= np.linalg.norm(direction, axis=1, keepdims=True)
         start = labelled[rng.integers(len(labelled), size=n)]
-        points = np.rint((start + direction * rng.uniform(margin, shell, size=(n, 1))) / spacing).astype(np.int64)
+        points_zyx = start + direction * rng.uniform(margin, shell, size=(n, 1))  # physical, array order
+        points = physical_to_voxel(points_zyx[:, ::-1], spacing)
         flat, distance = clear(points)
         return flat[distance <= shell]
 

@@ -45,6 +45,7 @@ import defusedxml
 import defusedxml.ElementTree as safe_et
 import numpy as np
 
+from ..model.coords import physical_to_voxel
 from ..model.path import SWC_TYPES, Path
 from ..model.tree import Tree
 from .atomic import atomic_write
@@ -471,8 +472,8 @@ def _path_attrs(p: Path, by_id: dict) -> str:
     return " ".join(f"{k}={_quote(v)}" for k, v in attrs)
 
 
-def _point_lines(p: Path, spacing) -> list[str]:
-    voxels = np.rint(p.points / np.asarray(spacing)).astype(np.int64)
+def _point_lines(p: Path, spacing_xyz) -> list[str]:
+    voxels = physical_to_voxel(p.points, spacing_xyz[::-1])[:, ::-1]  # x, y, z, as the attributes
     lines = []
     for i, (point, voxel) in enumerate(zip(p.points, voxels)):
         parts = [f'x="{voxel[0]}" y="{voxel[1]}" z="{voxel[2]}"',

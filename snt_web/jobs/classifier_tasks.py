@@ -20,7 +20,7 @@ from ..classify import FeatureSettings, apply, default_scales, map_coverage, sam
 from ..labels.render import render_labels
 from ..model import Tree
 from ..store.maps import MAP_DIR, save_map
-from ..store.models import load_model, save_model
+from ..store.classifiers import load_model, save_model
 from ..store.records import StoreError
 from ..labels.render import MODES
 from .params import choice, either, frame, integer, optional, scales, text, weights

@@ -10,8 +10,10 @@ Every change to a record is an atomic read-modify-write that only applies in
 the expected state, so a cancel, a progress report and the reaper never
 overwrite each other, and a job is claimed by exactly one worker.
 
-A submission's parameters are checked by its task's declarations
-(:mod:`.params`), and one user may have only
+A submission is checked here, whoever submits it (a panel, the API, a
+script): the submitter's role on the project must allow ``edit`` (the
+store's :func:`~snt_web.store.commands.require`), its parameters must pass
+its task's declarations (:mod:`.params`), and one user may have only
 :func:`~snt_web.limits.max_queued_jobs` jobs waiting at once. Workers say
 they are alive every :data:`HEARTBEAT_S` seconds, busy or idle, so a page can
 tell its user when no worker would ever run what they queue.
@@ -41,6 +43,8 @@ HEARTBEAT_S = 2.0
 STALE_AFTER_S = 30.0
 #: A worker not heard of for this long is taken to be gone (it says it is alive every HEARTBEAT_S).
 WORKER_SILENT_S = 10.0
+#: The role action a submission needs: a job writes to the project (or reads all of it) as its submitter.
+SUBMIT_ACTION = "edit"
 
 
 class JobQueue(ABC):
@@ -64,6 +68,7 @@ class JobQueue(ABC):
         self.data_dir = Path(data_dir).expanduser()
         self.database_url = database_url
         self.stale_after_s = stale_after_s
+        self._roles_store = None  # opened on the first submission, for the role check
         load_tasks()
 
     # --- for the web app ---------------------------------------------------------
@@ -91,6 +96,8 @@ class JobQueue(ABC):
 
         Raises
         ------
+        PermissionDenied
+            ``user``'s role on the project does not allow :data:`SUBMIT_ACTION`.
         UnknownTaskError
             ``kind`` is not registered.
         TypeError
@@ -100,6 +107,11 @@ class JobQueue(ABC):
         QueueFullError
             ``user`` has :func:`~snt_web.limits.max_queued_jobs` jobs waiting already.
         """
+        from ..store.commands import require  # as open_store: most CLI commands never submit
+
+        if self._roles_store is None:
+            self._roles_store = self.open_store()
+        require(self._roles_store, project_id, user, SUBMIT_ACTION)
         params = check_params(kind, dict(params or {}), image)
         try:
             # The round trip turns tuples into lists, as every reader will see them.

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Tree
+from ..model import Tree, physical_to_voxel
 from ..model.fitted import path_in_use
 from .classes import channel_count, path_labels
 from .lines import polyline_voxels
 from .tubes import around_axes, node_radii, paint_polyline_tube
-from .voxels import inside, paint_unlabelled, voxel_index
+from .voxels import inside, paint_unlabelled
 
 
 def labkit_labels(
@@ -68,7 +68,7 @@ def labkit_labels(
     """
     labels = np.zeros(tuple(int(n) for n in shape_zyx), dtype=np.uint8)
     for path, channel in path_labels(tree, "channel", paths, dtype=np.uint8):
-        voxels = voxel_index(path_in_use(tree, path).points, spacing_zyx)
+        voxels = physical_to_voxel(path_in_use(tree, path).points, spacing_zyx)
         voxels = voxels[inside(voxels, labels.shape)]
         labels[tuple(voxels.T)] = channel
     names = ["background"] + [f"SNT paths ch{c}" for c in range(1, channel_count(tree, n_channels) + 1)]
@@ -135,7 +135,7 @@ def _plane_runs(tree: Tree, spacing: np.ndarray, n_planes: int, paths):
     """
     for labelled, channel in path_labels(tree, "channel", paths, dtype=np.uint8):
         path = path_in_use(tree, labelled)
-        voxels = voxel_index(path.points, spacing)
+        voxels = physical_to_voxel(path.points, spacing)
         half_width = float(node_radii(path.radii, len(path), 0.0).mean())
         for run in np.split(np.arange(len(path)), np.flatnonzero(np.diff(voxels[:, 0])) + 1):
             if 0 <= voxels[run[0], 0] < n_planes:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import Path, Tree
+from ..model import Path, Tree, physical_to_voxel
 from ..model.fitted import drawn_nodes
 from .classes import path_labels
 from .lines import polyline_voxels, thin_chain
 from .tubes import around_axes, default_radius, node_radii, paint_polyline_tube
-from .voxels import paint_unlabelled, voxel_index
+from .voxels import paint_unlabelled
 
 #: Drawing modes :func:`render_labels` knows.
 MODES = ("skeleton", "volume")
@@ -39,7 +39,7 @@ def render_labels(
         Shape of the label volume: that of the image the labels are for.
     spacing_zyx : sequence of 3 float
         Voxel size in array order; node ``(x, y, z)`` lies in voxel
-        ``round((z/sz, y/sy, x/sx))``.
+        :func:`~snt_web.model.physical_to_voxel` ``((x, y, z))``.
     mode : {"skeleton", "volume"}
         ``"skeleton"``: each path is a one-voxel-thick, 26-connected digital
         line through its nodes' voxels (:mod:`~snt_web.labels.lines`).
@@ -84,7 +84,7 @@ def render_labels(
     labels = np.zeros(shape, dtype=np.uint16)
     for path, label in labelled:
         points, _ = drawn_nodes(tree, path)
-        voxels = thin_chain(polyline_voxels(voxel_index(points, spacing), shape))
+        voxels = thin_chain(polyline_voxels(physical_to_voxel(points, spacing), shape))
         paint_unlabelled(labels, voxels, label)
     if mode == "volume":
         # The tubes grow around the skeleton and never relabel it: a path

@@ -31,7 +31,7 @@ class SetReconstruction:
     action = "edit"
 
     def run(self, store, project_id, user, base_version):
-        return store.set_reconstruction(project_id, self.tree, base_version=base_version, user=user,
+        return store._set_reconstruction(project_id, self.tree, base_version=base_version, user=user,
                                         summary=self.summary)
 
 
@@ -42,7 +42,7 @@ class SetImageBytes:
     action = "edit"
 
     def run(self, store, project_id, user, base_version):
-        return store.set_image_bytes(project_id, self.data, self.filename, base_version=base_version, user=user)
+        return store._set_image_bytes(project_id, self.data, self.filename, base_version=base_version, user=user)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class SetImagePath:
     action = "edit"
 
     def run(self, store, project_id, user, base_version):
-        return store.set_image_path(project_id, self.path, base_version=base_version, user=user)
+        return store._set_image_path(project_id, self.path, base_version=base_version, user=user)
 
 
 def _edit_path(store, project_id, user, base_version, path_id, change, action, summary):
@@ -65,7 +65,7 @@ def _edit_path(store, project_id, user, base_version, path_id, change, action, s
     change(edited)
     paths = [edited if p.id == path_id else p for p in tree.paths]
     new_tree = Tree(paths, spacing_xyz=tree.spacing_xyz, units=tree.units)
-    return store.set_reconstruction(project_id, new_tree, base_version=base_version, user=user, action=action,
+    return store._set_reconstruction(project_id, new_tree, base_version=base_version, user=user, action=action,
                                     summary=summary(original, edited))
 
 
@@ -131,7 +131,7 @@ class Restore:
     action = "edit"
 
     def run(self, store, project_id, user, base_version):
-        return store.restore(project_id, self.version, base_version=base_version, user=user)
+        return store._restore(project_id, self.version, base_version=base_version, user=user)
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Undo:
     action = "edit"
 
     def run(self, store, project_id, user, base_version):
-        return store.undo(project_id, user, base_version=base_version)
+        return store._undo(project_id, user, base_version=base_version)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class Redo:
     action = "edit"
 
     def run(self, store, project_id, user, base_version):
-        return store.redo(project_id, user, base_version=base_version)
+        return store._redo(project_id, user, base_version=base_version)
 
 
 #: The tree edits :class:`EditTree` runs, by name.
@@ -189,7 +189,7 @@ class EditTree:
         before = store.reconstruction(project_id, base)
         after, new_id = _run_edit(project_id, self.op, before, self.params)
         summary = _EDIT_SUMMARIES[self.op](before, after, self.params, new_id)
-        return store.set_reconstruction(project_id, after, base_version=base, user=user,
+        return store._set_reconstruction(project_id, after, base_version=base, user=user,
                                         action=self.op.replace("_", " "), summary=summary)
 
 
@@ -327,7 +327,7 @@ class PutAttachment:
     action = "edit"
 
     def run(self, store, project_id, user, base_version):
-        return store.put_attachment(project_id, self.kind, self.name, self.data, base_version=base_version,
+        return store._put_attachment(project_id, self.kind, self.name, self.data, base_version=base_version,
                                     user=user)
 
 
@@ -341,8 +341,32 @@ class SetMember:
         return Accounts(store).set_member(project_id, self.name, self.role, base_version=base_version, by=user)
 
 
-def apply(store, project_id: str, user: str | None, command, base_version: int | None) -> ProjectRecord:
+def require(store, project_id: str, user: str | None, action: str) -> str | None:
+    """``user``'s role on the project, if it allows ``action``: the store's one role check.
+
+    :func:`apply` runs it for every command; readers that hold back project
+    data (curation warnings) and the job queue's submissions run it too.
+
+    Raises
+    ------
+    PermissionDenied
+        The role does not allow ``action``.
+    """
+    role = Accounts(store).role_of(project_id, user)
+    if not allows(role, action):
+        raise PermissionDenied(user, action, project_id, role)
+    return role
+
+
+def apply(store, project_id: str, user: str | None, command, base_version: int | None):
     """Check ``user``'s role for ``command``, then run it from ``base_version``.
+
+    Returns
+    -------
+    object
+        What the command's ``run`` returns: the project after the change for
+        the commands here (None for a review that changed no path); see each
+        command of :mod:`.curation` for its own.
 
     Raises
     ------
@@ -356,9 +380,7 @@ def apply(store, project_id: str, user: str | None, command, base_version: int |
     StoreError, SNTWebIOError
         The command itself is invalid (unknown path, unreadable file...).
     """
-    role = Accounts(store).role_of(project_id, user)
-    if not allows(role, command.action):
-        raise PermissionDenied(user, command.action, project_id, role)
+    require(store, project_id, user, command.action)
     for field in fields(command):
         check_text(getattr(command, field.name), field.name)
     return command.run(store, project_id, user, base_version)

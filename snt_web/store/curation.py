@@ -14,8 +14,9 @@ decision on a warning that names paths also tags those paths
 (``{cur:accept}``...) through :func:`.commands.apply`, so the tags are in the
 reconstruction's history and travel with ``.traces`` files.
 
-Every function checks the user's role: reading needs ``view``, adding warnings
-and deciding need ``review``.
+Every change is a command run by :func:`.commands.apply` (adding warnings,
+scanning and deciding need ``review``); reading checks ``view`` with the same
+:func:`.commands.require`.
 """
 
 from __future__ import annotations
@@ -26,15 +27,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, insert, select, update
 
-from ..auth.roles import PermissionDenied, allows
 from ..curation import CurationSettings, ScanResult, full_scan, live_checks
 from ..curation.exports import DECISION_TAGS
 from ..curation.scan import live_measurements
 from ..curation.warnings import CurationWarning, sort_warnings
 from ..model import edit
 from . import database as db
-from .accounts import Accounts
-from .commands import CURATION_TAGS, apply
+from .commands import CURATION_TAGS, apply, require
 from .records import StoreError
 from .text import check_text
 
@@ -43,13 +42,6 @@ SOURCES = ("scan", "live", "dlqc", "seeds", "api")
 #: The sources :func:`add_warnings` takes; the others are the scans', which replace their undecided warnings.
 ADDED_SOURCES = ("dlqc", "seeds", "api")
 DECISIONS = tuple(DECISION_TAGS)
-
-
-def _require(store, project_id: str, user: str | None, action: str) -> None:
-    store.get(project_id)  # an unknown project is reported as such, not as a permission refused
-    role = Accounts(store).role_of(project_id, user)
-    if not allows(role, action):
-        raise PermissionDenied(user, action, project_id, role)
 
 
 def _upsert(conn, project_id: str, warnings, source: str, now: float) -> int:
@@ -85,11 +77,22 @@ def add_warnings(store, project_id: str, user: str | None, warnings, source: str
     if source not in ADDED_SOURCES:
         # "scan" and "live" warnings are scan_project's: a re-scan would silently drop added ones.
         raise StoreError(f"warnings can be added from {', '.join(ADDED_SOURCES)}, not {source!r}")
-    _require(store, project_id, user, "review")
-    warnings = list(warnings)
-    check_text([{"check": w.check, "message": w.message} for w in warnings], "warnings")
-    with db.transaction(store.engine) as conn:
-        return _upsert(conn, project_id, warnings, source, time.time())
+    return apply(store, project_id, user, AddWarnings(tuple(warnings), source), None)
+
+
+@dataclass(frozen=True)
+class AddWarnings:
+    """:func:`add_warnings` as a command."""
+
+    warnings: tuple
+    source: str
+    action = "review"
+
+    def run(self, store, project_id, user, base_version) -> int:
+        store.get(project_id)  # an unknown project is refused, not given rows of its own
+        check_text([{"check": w.check, "message": w.message} for w in self.warnings], "warnings")
+        with db.transaction(store.engine) as conn:
+            return _upsert(conn, project_id, self.warnings, self.source, time.time())
 
 
 def replace_scan(store, project_id: str, user: str | None, result, *, source: str = "scan", version: int | None = None,
@@ -113,23 +116,36 @@ def replace_scan(store, project_id: str, user: str | None, result, *, source: st
     """
     if source not in ("scan", "live"):
         raise StoreError(f"a scan's source is scan or live, not {source!r}")
-    _require(store, project_id, user, "review")
-    t, now = db.curation_warnings, time.time()
-    keys = {w.key for w in result.warnings}
-    with db.transaction(store.engine) as conn:
-        stale = conn.execute(select(t.c.key).where(and_(t.c.project_id == project_id, t.c.source == source,
-                                                        t.c.decision.is_(None)))).scalars().all()
-        gone = [k for k in stale if k not in keys]
-        if gone:
-            conn.execute(delete(t).where(and_(t.c.project_id == project_id, t.c.key.in_(gone))))
-        count = _upsert(conn, project_id, result.warnings, source, now)
-        s = db.curation_scans
-        conn.execute(delete(s).where(and_(s.c.project_id == project_id, s.c.source == source)))
-        conn.execute(insert(s).values(project_id=project_id, source=source, time=now, user=user,
-                                      version=version if version is not None else store.get(project_id).version,
-                                      data=json.dumps({"measurements": result.measurements,
-                                                       "settings": settings or {}})))
-    return count
+    return apply(store, project_id, user, ReplaceScan(result, source, version, settings or {}), None)
+
+
+@dataclass(frozen=True)
+class ReplaceScan:
+    """:func:`replace_scan` as a command."""
+
+    result: ScanResult
+    source: str
+    version: int | None
+    settings: dict
+    action = "review"
+
+    def run(self, store, project_id, user, base_version) -> int:
+        version = store.get(project_id).version if self.version is None else self.version
+        source, t, now = self.source, db.curation_warnings, time.time()
+        keys = {w.key for w in self.result.warnings}
+        with db.transaction(store.engine) as conn:
+            stale = conn.execute(select(t.c.key).where(and_(t.c.project_id == project_id, t.c.source == source,
+                                                            t.c.decision.is_(None)))).scalars().all()
+            gone = [k for k in stale if k not in keys]
+            if gone:
+                conn.execute(delete(t).where(and_(t.c.project_id == project_id, t.c.key.in_(gone))))
+            count = _upsert(conn, project_id, self.result.warnings, source, now)
+            s = db.curation_scans
+            conn.execute(delete(s).where(and_(s.c.project_id == project_id, s.c.source == source)))
+            conn.execute(insert(s).values(project_id=project_id, source=source, time=now, user=user, version=version,
+                                          data=json.dumps({"measurements": self.result.measurements,
+                                                           "settings": self.settings})))
+        return count
 
 
 def list_warnings(store, project_id: str, user: str | None = None, *, check_role: bool = True) -> list[dict]:
@@ -139,7 +155,8 @@ def list_warnings(store, project_id: str, user: str | None = None, *, check_role
     ``reviewer`` and ``decided`` (seconds since the epoch, or None).
     """
     if check_role:
-        _require(store, project_id, user, "view")
+        store.get(project_id)  # an unknown project is reported as such, not as a permission refused
+        require(store, project_id, user, "view")
     t = db.curation_warnings
     with store.engine.connect() as conn:
         rows = conn.execute(select(t).where(t.c.project_id == project_id)).mappings().all()
@@ -177,13 +194,24 @@ def scan_measurements(store, project_id: str, source: str = "scan") -> dict:
 
 def clear_warnings(store, project_id: str, user: str | None, source: str | None = None) -> int:
     """Remove the warnings of ``source`` (all if None), decided or not; how many went."""
-    _require(store, project_id, user, "review")
-    t = db.curation_warnings
-    where = t.c.project_id == project_id
-    if source is not None:
-        where = and_(where, t.c.source == source)
-    with db.transaction(store.engine) as conn:
-        return conn.execute(delete(t).where(where)).rowcount
+    return apply(store, project_id, user, ClearWarnings(source), None)
+
+
+@dataclass(frozen=True)
+class ClearWarnings:
+    """:func:`clear_warnings` as a command."""
+
+    source: str | None
+    action = "review"
+
+    def run(self, store, project_id, user, base_version) -> int:
+        store.get(project_id)  # an unknown project is refused, not given rows of its own
+        t = db.curation_warnings
+        where = t.c.project_id == project_id
+        if self.source is not None:
+            where = and_(where, t.c.source == self.source)
+        with db.transaction(store.engine) as conn:
+            return conn.execute(delete(t).where(where)).rowcount
 
 
 @dataclass(frozen=True)
@@ -218,7 +246,7 @@ class ReviewPaths:
             return None
         what = f"path {changed[0]}" if len(changed) == 1 else f"{len(changed)} paths"
         summary = f"tagged {what} {{{self.tag}}}" if self.tag else f"cleared the review tags of {what}"
-        return store.set_reconstruction(project_id, tree, base_version=base, user=user, action="review paths",
+        return store._set_reconstruction(project_id, tree, base_version=base, user=user, action="review paths",
                                         summary=summary)
 
 
@@ -248,36 +276,59 @@ def set_decision(store, project_id: str, user: str | None, keys, decision: str |
     """
     if decision is not None and decision not in DECISIONS:
         raise StoreError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
-    _require(store, project_id, user, "review")
-    keys = list(dict.fromkeys(keys))
-    t = db.curation_warnings
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(t.c.key, t.c.data).where(and_(t.c.project_id == project_id,
-                                                                   t.c.key.in_(keys)))).all()
-    missing = set(keys) - {r.key for r in rows}
-    if missing:
-        raise StoreError(f"project {project_id!r} has no warning {', '.join(sorted(missing))}")
-    paths = [pid for r in rows for pid in json.loads(r.data)["paths"]]
-    record = None
-    if tag_paths and paths:
-        tag = None if decision is None else DECISION_TAGS[decision]
-        record = apply(store, project_id, user, ReviewPaths(tuple(dict.fromkeys(paths)), tag), base_version)
-    with db.transaction(store.engine) as conn:
-        conn.execute(update(t).where(and_(t.c.project_id == project_id, t.c.key.in_(keys))).values(
-            decision=decision, reviewer=None if decision is None else user,
-            decided=None if decision is None else time.time()))
-    return record
+    return apply(store, project_id, user, Decide(tuple(dict.fromkeys(keys)), decision, tag_paths), base_version)
+
+
+@dataclass(frozen=True)
+class Decide:
+    """:func:`set_decision` as a command: the decision, and the review tags of the warnings' paths."""
+
+    keys: tuple
+    decision: str | None
+    tag_paths: bool = True
+    action = "review"
+
+    def run(self, store, project_id, user, base_version):
+        store.get(project_id)  # an unknown project is refused, not given rows of its own
+        t = db.curation_warnings
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(t.c.key, t.c.data).where(and_(t.c.project_id == project_id,
+                                                                       t.c.key.in_(self.keys)))).all()
+        missing = set(self.keys) - {r.key for r in rows}
+        if missing:
+            raise StoreError(f"project {project_id!r} has no warning {', '.join(sorted(missing))}")
+        paths = [pid for r in rows for pid in json.loads(r.data)["paths"]]
+        record = None
+        if self.tag_paths and paths:
+            # ReviewPaths needs the same role as this command, which apply has checked.
+            tag = None if self.decision is None else DECISION_TAGS[self.decision]
+            record = ReviewPaths(tuple(dict.fromkeys(paths)), tag).run(store, project_id, user, base_version)
+        with db.transaction(store.engine) as conn:
+            conn.execute(update(t).where(and_(t.c.project_id == project_id, t.c.key.in_(self.keys))).values(
+                decision=self.decision, reviewer=None if self.decision is None else user,
+                decided=None if self.decision is None else time.time()))
+        return record
 
 
 def set_project_settings(store, project_id: str, user: str | None, settings: CurationSettings) -> None:
     """Keep ``settings`` (e.g. from a ``.curation`` preset) as the thresholds of the project's scans."""
-    _require(store, project_id, user, "review")
-    s = db.curation_scans
-    with db.transaction(store.engine) as conn:
-        conn.execute(delete(s).where(and_(s.c.project_id == project_id, s.c.source == "settings")))
-        conn.execute(insert(s).values(project_id=project_id, source="settings", time=time.time(), user=user,
-                                      version=store.get(project_id).version,
-                                      data=json.dumps({"settings": settings.to_dict()})))
+    apply(store, project_id, user, SetCurationSettings(settings), None)
+
+
+@dataclass(frozen=True)
+class SetCurationSettings:
+    """:func:`set_project_settings` as a command."""
+
+    settings: CurationSettings
+    action = "review"
+
+    def run(self, store, project_id, user, base_version) -> None:
+        s = db.curation_scans
+        version = store.get(project_id).version
+        with db.transaction(store.engine) as conn:
+            conn.execute(delete(s).where(and_(s.c.project_id == project_id, s.c.source == "settings")))
+            conn.execute(insert(s).values(project_id=project_id, source="settings", time=time.time(), user=user,
+                                          version=version, data=json.dumps({"settings": self.settings.to_dict()})))
 
 
 def project_settings(store, project_id: str) -> CurationSettings:
@@ -304,14 +355,26 @@ def scan_project(store, project_id: str, user: str | None, settings=None, *, liv
     -------
     ScanResult
     """
-    _require(store, project_id, user, "review")
-    settings = settings or project_settings(store, project_id)
-    version = store.get(project_id).version
-    tree = store.reconstruction(project_id, version)
-    if live_only:
-        result = ScanResult(sort_warnings(live_checks(tree, settings)), live_measurements(tree, settings))
-    else:
-        result = full_scan(tree, settings, store.image(project_id), progress)
-    replace_scan(store, project_id, user, result, source="live" if live_only else "scan", version=version,
-                 settings=settings.to_dict())
-    return result
+    return apply(store, project_id, user, ScanProject(settings, live_only, progress), None)
+
+
+@dataclass(frozen=True)
+class ScanProject:
+    """:func:`scan_project` as a command: the role is checked before the scan, not after its minutes of work."""
+
+    settings: CurationSettings | None = None
+    live_only: bool = False
+    progress: object = None
+    action = "review"
+
+    def run(self, store, project_id, user, base_version) -> ScanResult:
+        settings = self.settings or project_settings(store, project_id)
+        version = store.get(project_id).version
+        tree = store.reconstruction(project_id, version)
+        if self.live_only:
+            result = ScanResult(sort_warnings(live_checks(tree, settings)), live_measurements(tree, settings))
+        else:
+            result = full_scan(tree, settings, store.image(project_id), self.progress)
+        source = "live" if self.live_only else "scan"
+        ReplaceScan(result, source, version, settings.to_dict()).run(store, project_id, user, base_version)
+        return result

@@ -50,6 +50,11 @@ ATTACHMENT_KINDS = ("seeds", "warnings", "probability-map", "export", "classifie
 class ProjectStore:
     """Projects under a data directory, their state in a database.
 
+    Its public methods read, and create projects; every change to a project
+    (reconstruction, image, undo, restore, attachments) is a private method
+    run by a command of :mod:`.commands`, so no caller can write past
+    :func:`.commands.apply`'s role and text checks.
+
     Parameters
     ----------
     data_dir : path-like
@@ -236,13 +241,13 @@ class ProjectStore:
         path = path if path.is_absolute() else self.project_dir(project_id) / path
         return self.cached(key, lambda: read_image(path, name=record.image_name))
 
-    def set_image_path(self, project_id: str, path, *, base_version: int | None, user: str | None = None):
+    def _set_image_path(self, project_id: str, path, *, base_version: int | None, user: str | None = None):
         """Make an image file, opened where it is, the project's image."""
         path = Path(path).resolve()
         read_image(path)  # refuse an unreadable file before touching the project
         return self._replace_image(project_id, str(path), path.name, base_version, user)
 
-    def set_image_bytes(self, project_id: str, data: bytes, filename: str, *, base_version: int | None,
+    def _set_image_bytes(self, project_id: str, data: bytes, filename: str, *, base_version: int | None,
                         user: str | None = None) -> ProjectRecord:
         """Store an uploaded image file in the project and make it current.
 
@@ -303,7 +308,7 @@ class ProjectStore:
             ).scalar()
         return parse_traces_bytes(bytes(blob), f"{project_id} version {version}")
 
-    def set_reconstruction(self, project_id: str, tree: Tree, *, base_version: int | None, user: str | None = None,
+    def _set_reconstruction(self, project_id: str, tree: Tree, *, base_version: int | None, user: str | None = None,
                            action: str = "set reconstruction", summary: str = "") -> ProjectRecord:
         """Replace the reconstruction; ``base_version`` is the version the edit started from."""
         return self._commit(project_id, base_version, user=user, action=action,
@@ -324,7 +329,7 @@ class ProjectStore:
         with self.engine.connect() as conn:
             return [HistoryEntry(**row) for row in conn.execute(query).mappings()]
 
-    def restore(self, project_id: str, version: int, *, base_version: int | None, user: str | None = None):
+    def _restore(self, project_id: str, version: int, *, base_version: int | None, user: str | None = None):
         """A new version whose reconstruction is the one of ``version``."""
         if not 0 <= version <= self.get(project_id).version:
             raise StoreError(f"project {project_id!r} has no version {version}")
@@ -332,12 +337,12 @@ class ProjectStore:
         return self._commit(project_id, base_version, user=user, action="restore",
                             summary=f"restored the reconstruction of version {version}", tree=tree)
 
-    def undo(self, project_id: str, user: str | None, *, base_version: int | None) -> ProjectRecord:
+    def _undo(self, project_id: str, user: str | None, *, base_version: int | None) -> ProjectRecord:
         """Revert ``user``'s most recent change to the reconstruction not undone yet.
 
         Undo is per user: it is refused once anyone else has changed the
         project since, so it never silently throws away someone's work. Each
-        undo goes one change further back; :meth:`redo` re-applies them.
+        undo goes one change further back; :meth:`_redo` re-applies them.
         """
         entry, seen = self._undo_target(project_id, user, base_version, "undo")
         version = entry["version"]
@@ -345,7 +350,7 @@ class ProjectStore:
                             summary=f"undid version {version}: {entry['summary']}",
                             tree=self.reconstruction(project_id, version - 1), undoes=version)
 
-    def redo(self, project_id: str, user: str | None, *, base_version: int | None) -> ProjectRecord:
+    def _redo(self, project_id: str, user: str | None, *, base_version: int | None) -> ProjectRecord:
         """Re-apply the change ``user`` undid last, as long as nobody has changed the project since.
 
         A new change of the user's own ends what they can redo, as in any editor.
@@ -399,7 +404,7 @@ class ProjectStore:
             ).mappings().all()
 
     # --- attachments ------------------------------------------------------------
-    def put_attachment(self, project_id: str, kind: str, name: str, data: bytes, *, base_version: int | None,
+    def _put_attachment(self, project_id: str, kind: str, name: str, data: bytes, *, base_version: int | None,
                        user: str | None = None) -> ProjectRecord:
         """Store pipeline output (seeds, warnings, a probability map) with the project."""
         if kind not in ATTACHMENT_KINDS:

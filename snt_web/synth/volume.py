@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.image import Image
-from ..model import Tree
+from ..model import Tree, physical_to_voxel
 from ..seeds import Seeds
 from .conditions import Conditions
 from .labelling import Labelling, label_neurites
@@ -224,7 +224,7 @@ def _together(labellings: list[Labelling]) -> tuple[Tree, Labelling]:
 def _core_signal(signal: np.ndarray, truth: Tree, labelling: Labelling, spacing: np.ndarray) -> float:
     """Mean of ``signal`` at the voxels nearest the nominal neurite nodes."""
     points = [p.points[labelling.nominal[p.id]] for p in truth.paths]
-    zyx = np.rint(np.concatenate(points)[:, ::-1] / spacing).astype(int)
+    zyx = physical_to_voxel(np.concatenate(points), spacing)
     zyx = np.clip(zyx, 0, np.asarray(signal.shape) - 1)
     return float(signal[tuple(zyx.T)].mean()) if len(zyx) else 0.0
 

@@ -1,7 +1,7 @@
 """Semi-automated tracing: SNT's cost functions, A* path search and cursor snapping."""
 
 from .costs import COSTS, CostModel, cost_model, image_statistics
-from .search import TraceResult, trace_path, voxels_to_points, warm_up
+from .search import TraceResult, trace_path, warm_up
 from .snapping import snap_to_brightest
 
 __all__ = [
@@ -11,7 +11,6 @@ __all__ = [
     "image_statistics",
     "TraceResult",
     "trace_path",
-    "voxels_to_points",
     "warm_up",
     "snap_to_brightest",
 ]

@@ -42,7 +42,7 @@ import numpy as np
 
 from .costs import cost_model, step_cost
 
-__all__ = ["SearchBudgetExceeded", "TraceResult", "trace_path", "voxels_to_points", "warm_up"]
+__all__ = ["SearchBudgetExceeded", "TraceResult", "trace_path", "warm_up"]
 
 # Page shape as bit shifts (z, y, x): thin in z, where stacks are coarse and
 # neurites mostly run in the plane.
@@ -82,7 +82,7 @@ class TraceResult(NamedTuple):
     n_visited : int
         Voxels expanded (settled and their neighbours scored), both fronts together.
     search_s : float
-        Seconds spent searching (statistics and kernel), excluding any filtering.
+        Seconds spent searching (statistics and kernel), excluding any filtering and compiling.
     peak_bytes : int
         Working memory the search allocated: page table, pages and queues.
     """
@@ -117,7 +117,8 @@ def trace_path(volume, start_zyx, goal_zyx, *, spacing=(1.0, 1.0, 1.0), cost="re
         Voxels the search may expand before giving up; its memory grows with
         them (about 19 bytes a voxel touched, plus its queues). No limit by default.
     max_seconds : float, optional
-        Seconds the search may run before giving up. No limit by default.
+        Seconds the search's kernel may run before giving up (compiling it, on a process's first search
+        of a kind of volume, does not count). No limit by default.
 
     Returns
     -------
@@ -149,34 +150,41 @@ def trace_path(volume, start_zyx, goal_zyx, *, spacing=(1.0, 1.0, 1.0), cost="re
     shifts = np.array(_PAGE_SHIFTS_2D if volume.shape[0] == 1 else _PAGE_SHIFTS_3D, dtype=np.int64)
     # The kernel polls ``stop``; a timer thread sets it (the kernel runs without the GIL, so the timer runs).
     stop = np.zeros(1, dtype=np.uint8)
+    args = (volume, spacing, start, goal, code, p0, p1, min_step, shifts,
+            _NO_LIMIT if max_visited is None else int(max_visited), stop)
+    compiling = _compile_for(args)
     timer = None
     if max_seconds is not None:
-        remaining = max(0.0, max_seconds - (time.perf_counter() - began))
-        timer = threading.Timer(remaining, stop.fill, args=(1,))
+        # The budget is the kernel's, from now: compiling it is not searching (see _compile_for), and the
+        # statistics before it are one pass over the region the two ends span.
+        timer = threading.Timer(max_seconds, stop.fill, args=(1,))
         timer.daemon = True
         timer.start()
     try:
-        path, total, n_visited, peak = _nba_star(volume, spacing, start, goal, code, p0, p1, min_step, shifts,
-                                                 _NO_LIMIT if max_visited is None else int(max_visited), stop)
+        path, total, n_visited, peak = _nba_star(*args)
     finally:
         if timer is not None:
             timer.cancel()
-    elapsed = time.perf_counter() - began
+    elapsed = time.perf_counter() - began - compiling
     if path.shape[0] == 0:
         raise SearchBudgetExceeded(int(n_visited), elapsed, max_visited, max_seconds)
     return TraceResult(path, float(total), int(n_visited), elapsed, int(peak))
 
 
-def voxels_to_points(path_zyx, spacing=(1.0, 1.0, 1.0)) -> np.ndarray:
-    """Physical x, y, z node positions (n, 3) of voxel indices (z, y, x): ``(x sx, y sy, z sz)``.
+def _compile_for(args) -> float:
+    """Compile (or load from numba's cache) the kernel for ``args``' types if it is not yet: the seconds it took.
 
-    Examples
-    --------
-    >>> voxels_to_points([[2, 3, 4]], spacing=(1.0, 0.5, 0.25)).tolist()
-    [[1.0, 1.5, 2.0]]
+    Compiling is not searching: a first click in a fresh process (or one made
+    while :func:`warm_up` still holds numba's compiler lock, for many seconds
+    on a busy machine) would otherwise spend its time budget before the
+    search began, and be told it was too far.
     """
-    zyx = np.asarray(path_zyx, dtype=np.float64).reshape(-1, 3)
-    return zyx[:, ::-1] * np.asarray(spacing, dtype=np.float64)[::-1]
+    types = tuple(numba.typeof(a) for a in args)
+    if types in _nba_star.overloads:
+        return 0.0
+    began = time.perf_counter()
+    _nba_star.compile(types)
+    return time.perf_counter() - began
 
 
 def warm_up() -> None:

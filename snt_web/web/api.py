@@ -379,8 +379,11 @@ def _queue():
 
 @blueprint.post("/projects/<project_id>/jobs")
 def post_job(project_id: str):
-    """Queue a task (``{"kind": name, "params": {...}}``) for a worker; answers the job record (202)."""
-    _may(project_id, "edit")
+    """Queue a task (``{"kind": name, "params": {...}}``) for a worker; answers the job record (202).
+
+    The queue checks the role (``edit``); here only that the project exists for this user (404 otherwise).
+    """
+    _visible(project_id)
     body = _json()
     kind, params = body.get("kind"), body.get("params", {})
     if not isinstance(kind, str) or not isinstance(params, dict):

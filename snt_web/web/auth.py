@@ -1,6 +1,6 @@
 """Who is asking, and may they: login, sessions, CSRF, throttling, security headers.
 
-Three modes (:class:`AuthConfig`):
+Three modes (:class:`AuthConfig`; which one a server must run in: :mod:`snt_web.auth.modes`):
 
 ``single-user``
     No login: everyone who reaches the server acts as :data:`~snt_web.store.LOCAL_USER`,
@@ -24,7 +24,6 @@ requests, the login and logout forms carry it as a ``csrf_token`` field.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -33,11 +32,10 @@ from dash import html
 from flask import current_app, g, has_request_context, jsonify, redirect, request, session
 from markupsafe import escape
 
+from ..auth.modes import MODES, AuthConfigError, is_loopback
 from ..auth.roles import PermissionDenied, allows
 from ..store import LOCAL_USER, Accounts
 from .proxies import TrustedProxies
-
-MODES = ("single-user", "login", "demo-readonly")
 
 CSRF_COOKIE = "_csrf_token"  # what Dash's renderer reads (dash.Dash(csrf_token_name=...))
 CSRF_HEADER = "X-CSRFToken"  # what it sends (dash.Dash(csrf_header_name=...))
@@ -53,11 +51,6 @@ _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _API_PREFIXES = ("/api/", "/_dash-", "/slice/", "/map/")
 #: Paths anyone may fetch: the login page itself and what it needs, health checks.
 _PUBLIC = ("/login", "/healthz", "/assets/", "/favicon.ico")
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-
-
-class AuthConfigError(ValueError):
-    """A server configuration that would expose projects without accounts."""
 
 
 @dataclass(frozen=True)
@@ -86,44 +79,6 @@ class AuthConfig:
     def __post_init__(self):
         if self.mode not in MODES:
             raise AuthConfigError(f"unknown auth mode {self.mode!r}; choose one of {', '.join(MODES)}")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or address, optionally ``[v6]`` and ``:port``) is this machine only."""
-    host = (host or "").strip()
-    if host.startswith("["):
-        host = host[1:].split("]", 1)[0]
-    elif host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    if host.lower().rstrip(".") in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def auth_mode_for(host: str, has_users: bool, demo_readonly: bool = False) -> str:
-    """The mode a server bound to ``host`` must run in.
-
-    ``--demo-readonly`` wins; else accounts mean ``login``; else only a
-    loopback host may serve without login.
-
-    Raises
-    ------
-    AuthConfigError
-        A non-loopback host, no accounts and no ``--demo-readonly``.
-    """
-    if demo_readonly:
-        return "demo-readonly"
-    if has_users:
-        return "login"
-    if is_loopback(host):
-        return "single-user"
-    raise AuthConfigError(
-        f"refusing to serve on {host} without accounts: add one with 'snt-web user add NAME' "
-        "or pass --demo-readonly for a read-only demo"
-    )
 
 
 # --- identity -------------------------------------------------------------------------------

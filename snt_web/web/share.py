@@ -12,6 +12,10 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+import numpy as np
+
+from ..model import physical_to_voxel, voxel_to_physical
+
 
 def _number(args, key: str) -> float | None:
     try:
@@ -58,10 +62,19 @@ def cursor_at(position_xyz, meta: dict) -> dict | None:
     shape, spacing = meta.get("shape"), meta.get("spacing")
     if not shape:
         return None
-    cursor = {axis: int(min(max(round(value / step), 0), n - 1))
-              for axis, value, step, n in zip("zyx", list(position_xyz)[::-1], spacing, shape)}
+    zyx = np.clip(physical_to_voxel(position_xyz, spacing), 0, np.asarray(shape) - 1)
+    cursor = {axis: int(i) for axis, i in zip("zyx", zyx)}
     cursor["key"] = f"{meta['id']}-{meta['image_revision']}"
     return cursor
+
+
+def cursor_position(cursor: dict, spacing_zyx) -> dict:
+    """Physical ``{"x", "y", "z"}`` of the ``cursor`` store's voxel; an axis it lacks counts as index 0.
+
+    The inverse of :func:`cursor_at`, both by :mod:`snt_web.model.coords`.
+    """
+    xyz = voxel_to_physical([float(cursor.get(axis, 0)) for axis in "zyx"], spacing_zyx)
+    return dict(zip("xyz", (float(v) for v in xyz)))
 
 
 def share_query(project_id: str, position_xyz, zoom: float | None = None, path: int | None = None) -> str:

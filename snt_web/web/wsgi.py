@@ -21,9 +21,10 @@ Configured by environment variables, as process managers expect:
 
 import os
 
+from ..auth.modes import MODES, AuthConfigError
 from ..store import Accounts, ProjectStore, open_startup_project
 from .app import create_app
-from .auth import MODES, AuthConfig, AuthConfigError
+from .auth import AuthConfig
 from .proxies import TrustedProxies
 
 

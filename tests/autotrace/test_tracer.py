@@ -12,6 +12,7 @@ from snt_web.model import Path, Tree
 from snt_web.seeds.from_labels import seeds_from_labels
 from snt_web.autotrace import tracer
 from snt_web.autotrace.threshold import auto_threshold
+from snt_web.fitting import disk
 from snt_web.synth import PSF_SIGMA_UM, add_noise, make_demo, render_tree
 from snt_web.synth.cells import make_cells
 
@@ -77,14 +78,22 @@ def test_centring_leaves_a_node_where_the_centre_is_darker(monkeypatch, seed):
     # The branch steps after centring would mend some of it: the check alone.
     monkeypatch.setattr(tracer, "tune_branches", lambda pieces, step: pieces)
     monkeypatch.setattr(tracer, "drop_enclosed", lambda pieces: pieces)
-    scores = {}
-    for floor in (0.0, tracer.CENTRED_MIN_GREY):  # 0: every fitted centre is taken
+
+    floor = tracer.CENTRED_MIN_GREY
+
+    def score(floor):  # 0: every fitted centre is taken
         monkeypatch.setattr(tracer, "CENTRED_MIN_GREY", floor)
-        tree = autotrace(volume, spacing, settings=AutotraceSettings(connectivity=26)).tree
-        scores[floor] = _f1(tree, truth, spacing)
-    every, checked = scores[0.0], scores[tracer.CENTRED_MIN_GREY]
-    assert checked["precision"] >= 0.97 and checked["f1"] >= 0.97, scores
-    assert checked["precision"] > every["precision"] + 0.02, scores
+        return _f1(autotrace(volume, spacing, settings=AutotraceSettings(connectivity=26)).tree, truth, spacing)
+
+    # Refine/Fit splits a blob of two neurites at the valley between them, and keeps to its own: every
+    # fitted centre is right here. The check is for a fit that settles in the gap all the same (a
+    # valley too shallow to split): with the split off, it has to catch those.
+    fitted = score(0.0)
+    assert fitted["precision"] >= 0.97 and fitted["f1"] >= 0.97, fitted
+    monkeypatch.setattr(disk, "NEIGHBOUR_LEVEL", 2.0)  # above every peak: no split
+    every, checked = score(0.0), score(floor)
+    assert checked["precision"] >= 0.97 and checked["f1"] >= 0.97, (every, checked)
+    assert checked["precision"] > every["precision"] + 0.02, (every, checked)
 
 
 def _fork(angle_degrees, seed):
@@ -150,7 +159,9 @@ def test_neurites_leave_the_soma_centre_in_straight_lines():
 
 def test_penalised_gaps_keep_routes_from_jumping_between_neurites(monkeypatch):
     image, truth = make_demo(3)
-    # The routes themselves: the branch steps after centring mend the doubled branch.
+    # The routes themselves: centring (Refine/Fit's, which keeps to the neurite it is on) and the branch
+    # steps after it mend the doubled branch.
+    monkeypatch.setattr(tracer, "_centred", lambda volume, spacing, pieces, soma: pieces)
     monkeypatch.setattr(tracer, "tune_branches", lambda pieces, step: pieces)
     monkeypatch.setattr(tracer, "drop_enclosed", lambda pieces: pieces)
     found = {}

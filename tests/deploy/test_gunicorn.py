@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from snt_web.io.reconstruction import read_reconstruction
-from snt_web.store import Accounts, ProjectStore
+from snt_web.store import Accounts, ProjectStore, SetReconstruction, apply
 
 REPO = Path(__file__).resolve().parents[2]
 WRITERS = 8
@@ -97,7 +97,7 @@ def server(tmp_path, demo_files):
                 time.sleep(0.2)
         project_id = next(p["id"] for p in _request("GET", base + "/api/v1/projects", token)[1]["projects"])
         record = ProjectStore(data_dir).get(project_id)
-        ProjectStore(data_dir).set_reconstruction(project_id, tree, base_version=record.version)
+        apply(ProjectStore(data_dir), project_id, "ann", SetReconstruction(tree), record.version)
         yield base, token, project_id, data_dir, proc
     finally:
         if proc.poll() is None:

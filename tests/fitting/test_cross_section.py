@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
-from snt_web.fitting.cross_section import plane_bases, sample_cross_sections, tangents
+from snt_web.fitting.cross_section import (nearer_elsewhere, plane_bases, sample_cross_sections, section_grid,
+                                           slab_centres, tangents)
 
 
 def test_tangent_spans_four_nodes_each_side_and_is_clipped_at_the_ends():
@@ -41,3 +43,46 @@ def test_sampling_interpolates_a_linear_volume_exactly_in_physical_units():
     for k in range(2):
         expected = centres[k] + offsets[:, None, None] * a[k] + offsets[None, :, None] * b[k]
         assert np.allclose(sections[k], expected @ [2, 3, 5], atol=1e-3)
+
+
+def test_a_slab_is_the_mean_of_planes_along_the_path():
+    # Planes centred on the path, step apart: on a linear volume they average to the middle one; on a
+    # quadratic along a straight path, to the mean of (k step)² over the planes.
+    spacing = (0.5, 0.5, 0.5)
+    z, y, x = np.meshgrid(*(np.arange(40) * s for s in spacing), indexing="ij")
+    path = np.column_stack([np.arange(4.0, 16.0, 0.5), np.full(24, 9.5), np.full(24, 8.0)])
+    node = 12  # x = 10
+    a, b = plane_bases(tangents(path))
+    linear = 2 * x + 3 * y + 5 * z
+    slabs = slab_centres(path, 4, 0.5)
+    thin = sample_cross_sections(linear, spacing, path[node:node + 1], a[node:node + 1], b[node:node + 1], 3, 0.5)
+    slab = sample_cross_sections(linear, spacing, slabs[node:node + 1], a[node:node + 1], b[node:node + 1], 3, 0.5)
+    assert np.allclose(slab, thin, atol=1e-3)
+    quadratic = (x - 10.0) ** 2
+    along = sample_cross_sections(quadratic, spacing, slabs[node:node + 1], a[node:node + 1], b[node:node + 1], 3, 0.5)
+    assert np.allclose(along, np.mean((np.arange(-4, 5) * 0.5) ** 2), atol=1e-3)
+
+
+def test_a_slab_follows_a_bending_path_and_stops_at_its_ends():
+    # A quarter circle of radius 10: every plane centre lies on it, step apart along it; at the first node
+    # the planes before it are the first node itself.
+    angle = np.linspace(0, np.pi / 2, 60)
+    path = np.column_stack([10 * np.cos(angle), 10 * np.sin(angle), np.zeros(60)])
+    slabs = slab_centres(path, 3, 0.5)
+    assert slabs.shape == (60, 7, 3)
+    assert np.allclose(np.linalg.norm(slabs[..., :2], axis=-1), 10, atol=0.01)
+    assert np.allclose(np.linalg.norm(np.diff(slabs[30], axis=0), axis=1), 0.5, atol=0.01)
+    assert np.allclose(slabs[0, :4], path[0]) and not np.allclose(slabs[0, 4], path[0])
+
+
+def test_samples_nearer_another_neurite_than_the_node_are_marked():
+    # The section of a node at the origin across x; another neurite parallel to it at y = 2.
+    centres = np.zeros((1, 3))
+    a, b = plane_bases(np.array([[1.0, 0.0, 0.0]]))
+    grid = section_grid(centres, a, b, half_width=4, step=1.0)
+    other = np.column_stack([np.linspace(-5, 5, 41), np.full(41, 2.0), np.zeros(41)])
+    marked = nearer_elsewhere(grid, centres, cKDTree(other))[0]
+    y = grid[0, ..., 1]
+    off_midline = np.abs(y - 1) > 1e-6  # on y = 1 both are equally near
+    assert np.array_equal(marked[off_midline], (y > 1)[off_midline])
+    assert nearer_elsewhere(grid, centres, None) is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from snt_web.labels.render import render_labels
-from snt_web.store import LOCAL_USER
+from snt_web.store import LOCAL_USER, SetReconstruction, apply
 from snt_web.store.maps import list_maps, map_volume
-from snt_web.store.models import list_models, load_model
+from snt_web.store.classifiers import list_models, load_model
 
 
 def test_train_then_apply_gives_a_probability_map_of_the_neurites(jobs):
@@ -51,7 +51,8 @@ def test_background_marks_add_to_the_automatic_background(jobs):
     z, y, x = store.image("demo").shape_zyx
     sz, sy, sx = store.image("demo").spacing
     corner = Path(truth.next_id(), [[1 * sx, 1 * sy, 1 * sz], [10 * sx, 1 * sy, 1 * sz]], name="bg{background}")
-    store.set_reconstruction("demo", Tree(truth.paths + [corner], truth.spacing_xyz, truth.units), base_version=None)
+    with_corner = Tree(truth.paths + [corner], truth.spacing_xyz, truth.units)
+    apply(store, "demo", LOCAL_USER, SetReconstruction(with_corner), None)
     record = jobs.wait(jobs.queue.submit("train-classifier", "demo", LOCAL_USER, {"n_estimators": 10}).id,
                        timeout=120.0)
     assert record.state == "done", record.error

@@ -10,9 +10,10 @@ import time
 
 import pytest
 
+from snt_web.auth.roles import PermissionDenied
 from snt_web.jobs import JobNotFoundError, UnknownTaskError, open_queue
 from snt_web.jobs.params import ParameterError
-from snt_web.store import LOCAL_USER
+from snt_web.store import LOCAL_USER, Accounts, SetMember, apply
 
 
 def running(record):
@@ -104,6 +105,20 @@ def test_records_survive_a_new_queue_object(jobs):
     assert [(r.id, r.state) for r in reopened.list("demo")] == [(failed.id, "failed"), (done.id, "done")]
     assert [r.id for r in reopened.list()] == [other.id, failed.id, done.id]
     assert [r.id for r in reopened.list(limit=1)] == [other.id]
+
+
+def test_the_queue_itself_refuses_a_submitter_who_may_not_edit(queue_only, store):
+    accounts = Accounts(store)
+    accounts.add_user("vera", "vera-password", role="viewer")
+    accounts.add_user("olga", "olga-password", role="owner")
+    accounts.add_user("ann", "ann-password", role="viewer")
+    apply(store, "demo", "olga", SetMember("ann", "annotator"), None)  # ann annotates demo only
+    for user, project in (("vera", "demo"), (None, "demo"), (LOCAL_USER, "demo"), ("ann", "other")):
+        with pytest.raises(PermissionDenied):
+            queue_only.submit("export-reconstruction", project, user, {"format": "swc"})
+    assert queue_only.list() == []
+    job = queue_only.submit("export-reconstruction", "demo", "ann", {"format": "swc"})
+    assert [r.id for r in queue_only.list()] == [job.id] and job.user == "ann"
 
 
 def test_submit_checks_the_task_and_its_parameters(queue_only):

@@ -7,14 +7,13 @@ import pytest
 from scipy import ndimage
 
 from snt_web.labels import labkit_labels, tws_labels
-from snt_web.labels.voxels import voxel_index
-from snt_web.model import Path, Tree
+from snt_web.model import Path, Tree, physical_to_voxel
 
 
 def test_labkit_labels_exactly_the_node_voxels_of_a_real_reconstruction(cil):
     tree, shape, spacing = cil
     labels, names = labkit_labels(tree, shape, spacing)
-    nodes = voxel_index(np.concatenate([p.points for p in tree.paths if p.fitted_of is None]), spacing)
+    nodes = physical_to_voxel(np.concatenate([p.points for p in tree.paths if p.fitted_of is None]), spacing)
     expected = np.zeros(shape, bool)
     expected[tuple(nodes.T)] = True
     assert labels.dtype == np.uint8
@@ -58,7 +57,7 @@ def test_tws_strokes_of_a_real_reconstruction_are_one_pixel_lines_through_its_no
     union = np.zeros(shape, bool)
     for path in tree.paths:  # none has radii: the narrowest stroke
         alone, _ = tws_labels(tree, shape, spacing, paths=[path.id])
-        nodes = voxel_index(path.points, spacing)
+        nodes = physical_to_voxel(path.points, spacing)
         assert np.all(alone[tuple(nodes.T)] == 1)
         # One pixel wide: no more pixels than steps between the node pixels.
         steps = np.abs(np.diff(nodes, axis=0)).max(axis=1).sum() + 1

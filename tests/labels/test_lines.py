@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from snt_web.labels.lines import polyline_voxels, thin_chain
-from snt_web.labels.voxels import inside, voxel_index
+from snt_web.labels.voxels import inside
+from snt_web.model import physical_to_voxel
 
 
 def chebyshev_steps(voxels):
@@ -41,7 +42,7 @@ def test_thinning_removes_staircase_corners_and_keeps_the_ends():
     # Nodes every 0.4 voxel along an oblique line: rounding makes staircases.
     t = np.linspace(0, 1, 80)[:, None]
     points = t * np.array([30.0, 12.0, 7.0])
-    chain = polyline_voxels(voxel_index(points, (1, 1, 1)), (20, 20, 40))
+    chain = polyline_voxels(physical_to_voxel(points, (1, 1, 1)), (20, 20, 40))
     thin = thin_chain(chain)
     assert len(thin) < len(chain)
     assert np.array_equal(thin[0], chain[0]) and np.array_equal(thin[-1], chain[-1])

@@ -7,8 +7,7 @@ import pytest
 from scipy import ndimage
 
 from snt_web.labels import class_names, path_label_ids, render_labels
-from snt_web.labels.voxels import voxel_index
-from snt_web.model import Path, Tree
+from snt_web.model import Path, Tree, physical_to_voxel
 from snt_web.synth import make_demo, render_tree
 
 ANISOTROPIC = (2.0, 0.5, 0.4)  # z, y, x
@@ -41,7 +40,7 @@ def test_a_densely_sampled_diagonal_path_is_one_voxel_thick_and_26_connected():
     counts = neighbour_counts(mask)
     assert np.count_nonzero(counts == 1) == 2 and np.all(counts <= 2)
     # The line runs from the first node's voxel to the last's.
-    first, last = voxel_index([start, end], ANISOTROPIC)
+    first, last = physical_to_voxel([start, end], ANISOTROPIC)
     assert mask[tuple(first)] and mask[tuple(last)]
 
 

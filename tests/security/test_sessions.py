@@ -144,7 +144,7 @@ def test_passwd_ends_sessions_and_offers_to_revoke_tokens(capsys, monkeypatch, l
     session = _logged_in(login_app)
     token = accounts.create_token("ann", "ci")
     typed = iter([NEW_PASSWORD, NEW_PASSWORD])
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": next(typed))
+    monkeypatch.setattr(cli.accounts.getpass, "getpass", lambda prompt="": next(typed))
     asked = []
     monkeypatch.setattr("builtins.input", lambda prompt="": asked.append(prompt) or answer)
     code, out, err = run(capsys, monkeypatch, "user", "passwd", "ann", *([flag] if flag else []),

@@ -9,7 +9,7 @@ from snt_web.auth.roles import PermissionDenied
 from snt_web.curation import CurationSettings, CurationWarning, Severity, read_preset, seed_review_warnings
 from snt_web.curation.exports import partition_by_review
 from snt_web.model import Path, Tree
-from snt_web.store import Accounts, ProjectStore, StaleVersionError, StoreError
+from snt_web.store import Accounts, ProjectStore, SetReconstruction, StaleVersionError, StoreError, apply
 from snt_web.store.curation import (
     add_warnings,
     clear_warnings,
@@ -84,7 +84,7 @@ def test_decisions_on_warnings_without_paths_and_undecided_ones_replaced(project
     # A scan does not touch other sources; a second scan drops undecided findings that are gone.
     scan_project(store, "cur", "local")
     tree = store.reconstruction("cur")
-    store.set_reconstruction("cur", Tree([tree.path(0)]), base_version=store.get("cur").version, user="local")
+    apply(store, "cur", "local", SetReconstruction(Tree([tree.path(0)])), store.get("cur").version)
     scan_project(store, "cur", "local")
     checks = [r["check"] for r in list_warnings(store, "cur", "local")]
     assert "Crossovers" not in checks and "Seed Review" in checks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from snt_web.store import ProjectStore, StoreError
+from snt_web.store import LOCAL_USER, ProjectStore, SetImageBytes, StoreError, apply
 from snt_web.store import layers
 from snt_web.tracing.layers import filtered_layer
 
@@ -53,7 +53,7 @@ def test_a_new_image_revision_gets_new_layers(tmp_path, demo_files, counted):
     store = ProjectStore(tmp_path / "data")
     store.create("demo", project_id="p1", image_path=image_path)
     layers.project_layer(store, "p1", "gaussian")
-    store.set_image_bytes("p1", image_path.read_bytes(), "again.tif", base_version=None)
+    apply(store, "p1", LOCAL_USER, SetImageBytes(image_path.read_bytes(), "again.tif"), None)
     layers.project_layer(store, "p1", "gaussian")
     assert len(counted) == 2
 

@@ -25,7 +25,7 @@ def test_create_and_read_back_a_reconstruction(store, demo_files):
     record = store.create("demo", project_id="p1", image_path=image_path)
     assert record.version == 0 and record.image_revision == 1
     assert store.image("p1").shape_zyx == (24, 96, 128)
-    record = store.set_reconstruction("p1", _tree(3), base_version=0)
+    record = store._set_reconstruction("p1", _tree(3), base_version=0)
     assert record.version == 1
     tree = store.reconstruction("p1")
     assert len(tree) == 3 and tree.path(2).parent_id == 0 and tree.path(2).branch_index == 2
@@ -34,9 +34,9 @@ def test_create_and_read_back_a_reconstruction(store, demo_files):
 
 def test_a_write_from_a_stale_version_is_refused_and_loses_nothing(store):
     store.create("p", project_id="p1")
-    store.set_reconstruction("p1", _tree(2), base_version=0)  # user A, from version 0
+    store._set_reconstruction("p1", _tree(2), base_version=0)  # user A, from version 0
     with pytest.raises(StaleVersionError) as err:
-        store.set_reconstruction("p1", _tree(5), base_version=0)  # user B, also from version 0
+        store._set_reconstruction("p1", _tree(5), base_version=0)  # user B, also from version 0
     assert err.value.current_version == 1
     assert len(store.reconstruction("p1")) == 2
     assert store.get("p1").version == 1
@@ -44,14 +44,14 @@ def test_a_write_from_a_stale_version_is_refused_and_loses_nothing(store):
 
 def test_a_failed_write_keeps_the_previous_version(store, monkeypatch):
     store.create("p", project_id="p1")
-    store.set_reconstruction("p1", _tree(2), base_version=0)
+    store._set_reconstruction("p1", _tree(2), base_version=0)
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(projects_module, "traces_bytes", crash)
     with pytest.raises(OSError):
-        store.set_reconstruction("p1", _tree(4), base_version=1)
+        store._set_reconstruction("p1", _tree(4), base_version=1)
     fresh = ProjectStore(store.data_dir, database_url=store.database_url)  # as a restarted server sees it
     assert fresh.get("p1").version == 1
     assert len(fresh.reconstruction("p1")) == 2
@@ -62,7 +62,7 @@ def test_corrupt_image_upload_changes_nothing(store, demo_files):
     image_path, _ = demo_files
     store.create("p", project_id="p1", image_path=image_path)
     with pytest.raises(SNTWebIOError) as err:
-        store.set_image_bytes("p1", b"II*\x00garbage", "broken.tif", base_version=0)
+        store._set_image_bytes("p1", b"II*\x00garbage", "broken.tif", base_version=0)
     assert "broken.tif" in str(err.value)
     record = store.get("p1")
     assert record.version == 0 and record.image_path == str(image_path.resolve())
@@ -73,9 +73,9 @@ def test_corrupt_image_upload_changes_nothing(store, demo_files):
 def test_image_upload_is_kept_and_supersedes_the_previous_upload(store, demo_files):
     image_path, _ = demo_files
     store.create("p", project_id="p1")
-    store.set_image_bytes("p1", image_path.read_bytes(), "first.tif", base_version=0)
+    store._set_image_bytes("p1", image_path.read_bytes(), "first.tif", base_version=0)
     first = store.get("p1").image_path
-    store.set_image_bytes("p1", image_path.read_bytes(), "second.tif", base_version=1)
+    store._set_image_bytes("p1", image_path.read_bytes(), "second.tif", base_version=1)
     record = store.get("p1")
     assert record.image_revision == 2 and record.image_name == "second.tif"
     assert not (store.projects_dir / "p1" / first).exists()
@@ -160,8 +160,8 @@ def test_projects_of_the_file_based_store_are_imported_once(tmp_path, database_u
     assert len(store.reconstruction("old1")) == 3
     assert [(h.version, h.action, h.summary) for h in store.history("old1")] == [
         (4, "import", f"imported from project.json: 3 paths, {_tree(3).n_nodes} nodes")]
-    store.set_reconstruction("old1", _tree(1), base_version=4, user="ann")
-    store.undo("old1", "ann", base_version=5)
+    store._set_reconstruction("old1", _tree(1), base_version=4, user="ann")
+    store._undo("old1", "ann", base_version=5)
     assert len(store.reconstruction("old1")) == 3
     again = ProjectStore(tmp_path / "data", database_url=database_url)  # the next start imports nothing
     assert again.get("old1").version == 6 and len(again.history("old1")) == 3

@@ -10,7 +10,7 @@ import pytest
 from snt_web.auth.roles import PermissionDenied
 from snt_web.seeds import Seeds, read_seeds_csv
 from snt_web.model import Tree
-from snt_web.store import LOCAL_USER, Accounts, ProjectStore, StoreError
+from snt_web.store import LOCAL_USER, Accounts, ProjectStore, SetReconstruction, StoreError, apply
 from snt_web.store.seeds import SeedConflictError, add_seeds, delete_seeds, load_seeds, mark_seeds, update_seeds
 
 
@@ -76,7 +76,7 @@ def test_a_stale_page_may_edit_other_seeds_but_not_ones_changed_since(project):
     for name in ("alice", "bob"):
         accounts.add_user(name, f"pw-{name}-12345", role="annotator")
     base = add_seeds(project, "p", "alice", _seeds(4)).version
-    project.set_reconstruction("p", Tree(), base_version=base)  # the project moves on: seeds are not refused
+    apply(project, "p", "alice", SetReconstruction(Tree()), base)  # the project moves on: seeds are not refused
     # Alice marks seed 0 from the version she saw; Bob, from the same version, edits seed 1: both land.
     mark_seeds(project, "p", "alice", [0], "accept", base_version=base)
     update_seeds(project, "p", "bob", [1], {"radius": 3.0}, base_version=base)

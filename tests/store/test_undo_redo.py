@@ -93,52 +93,52 @@ def test_undo_then_redo_walks_back_and_forth_through_a_users_edits(project):
     assert [(h.action, h.undoes) for h in reversed(history)] == [("undo", 3), ("undo", 2), ("redo", 2), ("redo", 3)]
     assert history[0].summary == "redid version 3: moved node 1 of path 1 'Path (1)'"
     with pytest.raises(StoreError, match="nothing to redo for ann in project 'p1'"):
-        project.redo("p1", "ann", base_version=7)
+        project._redo("p1", "ann", base_version=7)
     # Redone edits can be undone again, one by one.
-    project.undo("p1", "ann", base_version=7)
+    project._undo("p1", "ann", base_version=7)
     assert _text(project) == after_a and project.history("p1")[0].summary.startswith("undid version 3:")
 
 
 def test_a_new_edit_clears_what_could_be_redone(project):
     _edit(project, "ann", "move_node", path_id=0, index=0, xyz=[0, 1, 0])
-    project.undo("p1", "ann", base_version=2)
+    project._undo("p1", "ann", base_version=2)
     _edit(project, "ann", "move_node", path_id=0, index=4, xyz=[4, 1, 0])
     with pytest.raises(StoreError, match="nothing to redo"):
-        project.redo("p1", "ann", base_version=4)
-    project.undo("p1", "ann", base_version=4)  # the new edit, then the project's creation
+        project._redo("p1", "ann", base_version=4)
+    project._undo("p1", "ann", base_version=4)  # the new edit, then the project's creation
     assert _text(project) == _text(project, 3)
-    project.undo("p1", "ann", base_version=5)
+    project._undo("p1", "ann", base_version=5)
     assert _text(project) == _text(project, 0)
 
 
 def test_changes_that_leave_the_tree_alone_are_passed_over(project):
     _edit(project, "ann", "delete_paths", path_ids=[0])
-    project.put_attachment("p1", "seeds", "s.csv", b"x,y,z\n", base_version=2, user="ann")
-    project.undo("p1", "ann", base_version=3)
+    project._put_attachment("p1", "seeds", "s.csv", b"x,y,z\n", base_version=2, user="ann")
+    project._undo("p1", "ann", base_version=3)
     assert _text(project) == _text(project, 1)
-    project.put_attachment("p1", "seeds", "s.csv", b"x,y,z\n", base_version=4, user="ann")
-    project.redo("p1", "ann", base_version=5)
+    project._put_attachment("p1", "seeds", "s.csv", b"x,y,z\n", base_version=4, user="ann")
+    project._redo("p1", "ann", base_version=5)
     assert len(project.reconstruction("p1")) == 0
 
 
 def test_undo_and_redo_never_reach_past_someone_elses_edit(project):
     _edit(project, "ann", "move_node", path_id=0, index=0, xyz=[0, 1, 0])
-    project.undo("p1", "ann", base_version=2)
+    project._undo("p1", "ann", base_version=2)
     _edit(project, "bob", "add_path", points=[[7, 7, 7]])
-    for step in (project.undo, project.redo):
+    for step in (project._undo, project._redo):
         with pytest.raises(StoreError, match=r"cannot (un|re)do: bob changed project 'p1' since \(version 4: added"):
             step("p1", "ann", base_version=4)
     # Bob's own undo and redo are his alone.
-    project.undo("p1", "bob", base_version=4)
-    project.redo("p1", "bob", base_version=5)
+    project._undo("p1", "bob", base_version=4)
+    project._redo("p1", "bob", base_version=5)
     assert _text(project) == _text(project, 4) and project.get("p1").version == 6
 
 
 def test_redo_from_a_stale_version_is_refused(project):
     _edit(project, "ann", "move_node", path_id=0, index=0, xyz=[0, 1, 0])
-    project.undo("p1", "ann", base_version=2)
+    project._undo("p1", "ann", base_version=2)
     with pytest.raises(StaleVersionError):
-        project.redo("p1", "ann", base_version=2)
+        project._redo("p1", "ann", base_version=2)
     with pytest.raises(StaleVersionError):
         apply(project, "p1", "ann", EditTree("delete_paths", {"path_ids": [0]}), 2)
     assert project.get("p1").version == 3
@@ -160,7 +160,7 @@ def test_undo_and_redo_of_edits_to_a_real_reconstruction(project, shared_data):
     edit_tree(project, "cil", "ann", "delete_node", {"path_id": part, "index": 0}, 2)
     original, split, trimmed = (format_traces(project.reconstruction("cil", v)) for v in (1, 2, 3))
     assert original == format_traces(tree) and len({original, split, trimmed}) == 3
-    for step, expected in ((project.undo, split), (project.undo, original), (project.redo, split),
-                           (project.redo, trimmed)):
+    for step, expected in ((project._undo, split), (project._undo, original), (project._redo, split),
+                           (project._redo, trimmed)):
         step("cil", "ann", base_version=project.get("cil").version)
         assert format_traces(project.reconstruction("cil")) == expected

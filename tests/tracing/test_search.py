@@ -4,7 +4,7 @@ import itertools
 import numpy as np
 import pytest
 
-from snt_web.tracing import COSTS, cost_model, snap_to_brightest, trace_path, voxels_to_points
+from snt_web.tracing import COSTS, cost_model, snap_to_brightest, trace_path
 
 OFFSETS = [d for d in itertools.product((-1, 0, 1), repeat=3) if d != (0, 0, 0)]
 
@@ -97,11 +97,6 @@ def test_bad_arguments(kwargs):
 def test_end_outside_volume():
     with pytest.raises(ValueError, match="outside"):
         trace_path(np.ones((2, 3, 3)), (0, 0, 0), (2, 0, 0))
-
-
-def test_voxels_to_points():
-    points = voxels_to_points(np.array([[0, 0, 0], [2, 3, 4]]), spacing=(2.0, 0.5, 0.25))
-    np.testing.assert_allclose(points, [[0, 0, 0], [1.0, 1.5, 4.0]])
 
 
 def test_snap_to_brightest_stays_on_the_slice_and_window():

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 from PIL import Image as PILImage
+from scipy.spatial import cKDTree
 from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -236,17 +237,18 @@ PLANES = ("xy", "xz", "zy")
 PLANE_AXES = {"xy": (2, 1, 0), "xz": (2, 0, 1), "zy": (0, 1, 2)}
 
 
-def truth_nodes(store) -> np.ndarray:
-    """Physical ``(z, y, x)`` of every node of the project's reconstruction."""
-    return np.vstack([p.points for p in store.reconstruction("demo").paths])[:, ::-1]
+def truth_nodes(store, truth=None) -> np.ndarray:
+    """Physical ``(z, y, x)`` of every node of ``truth`` (a Tree; None: the project's reconstruction)."""
+    return np.vstack([p.points for p in (truth or store.reconstruction("demo")).paths])[:, ::-1]
 
 
-def truth_voxels(store, within: float = 0.6) -> np.ndarray:
-    """Voxels ``(z, y, x)`` of the image within ``within`` µm of a node of the reconstruction: on its neurites."""
+def truth_voxels(store, within: float = 0.6, truth=None) -> np.ndarray:
+    """Voxels ``(z, y, x)`` of the image within ``within`` µm of a node of ``truth`` (:func:`truth_nodes`):
+    on its neurites."""
     image = store.image("demo")
     spacing = np.asarray(image.spacing)
     near = set()
-    for point in truth_nodes(store):
+    for point in truth_nodes(store, truth):
         for offset in np.ndindex(3, 3, 3):
             voxel = np.round(point / spacing).astype(int) + offset - 1
             if np.linalg.norm(voxel * spacing - point) <= within and np.all((voxel >= 0) & (voxel < image.shape_zyx)):
@@ -261,14 +263,14 @@ def in_plane(voxels: np.ndarray, cursor, plane: str, shape) -> np.ndarray:
             & np.all(voxels[:, [h, v]] >= 1, axis=1) & (voxels[:, h] < shape[h] - 1) & (voxels[:, v] < shape[v] - 1))
 
 
-def background_voxels(store, cursor, plane: str, n: int = 6, distance: float = 3.0) -> np.ndarray:
-    """``n`` voxels (a fixed random pick) in ``plane`` through ``cursor`` at least ``distance`` µm from every node."""
+def background_voxels(store, cursor, plane: str, n: int = 6, distance: float = 3.0, truth=None) -> np.ndarray:
+    """``n`` voxels (a fixed random pick) in ``plane`` through ``cursor`` at least ``distance`` µm from every node
+    of ``truth`` (:func:`truth_nodes`)."""
     image = store.image("demo")
     spacing = np.asarray(image.spacing)
     grid = np.stack(np.meshgrid(*[np.arange(s) for s in image.shape_zyx], indexing="ij"), -1).reshape(-1, 3)
     grid = grid[in_plane(grid, cursor, plane, image.shape_zyx)]
-    nodes = truth_nodes(store)
-    far = np.min(np.linalg.norm(grid[:, None] * spacing - nodes[None], axis=-1), axis=1) >= distance
+    far = cKDTree(truth_nodes(store, truth)).query(grid * spacing)[0] >= distance
     return np.random.default_rng(0).permutation(grid[far])[:n]
 
 
@@ -295,16 +297,18 @@ def goto(dash_duo, voxel):
     wait_idle(dash_duo)
 
 
-def plane_samples(dash_duo, store, neurite: np.ndarray, cursor, n: int = 6) -> dict:
+def plane_samples(dash_duo, store, neurite: np.ndarray, cursor, n: int = 6, truth=None) -> dict:
     """Where to sample each view through ``cursor``: up to ``n`` of the ``neurite`` voxels in its plane and
-    ``n`` background voxels (:func:`background_voxels`), as ``{plane: {kind: (voxels, viewport pixels)}}``."""
+    ``n`` background voxels (:func:`background_voxels` of ``truth``), as ``{plane: {kind: (voxels, viewport
+    pixels)}}``."""
     shape = store.image("demo").shape_zyx
     out = {}
     for plane in PLANES:
         on = neurite[in_plane(neurite, cursor, plane, shape)][:n]
         assert len(on) >= 3, f"too few neurite voxels in {plane} through {cursor}"
+        off = background_voxels(store, cursor, plane, n, truth=truth)
         out[plane] = {kind: (vox, view_pixels(dash_duo, plane, plane_points(store, plane, vox)))
-                      for kind, vox in (("neurite", on), ("background", background_voxels(store, cursor, plane, n)))}
+                      for kind, vox in (("neurite", on), ("background", off))}
     return out
 
 

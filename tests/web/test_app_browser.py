@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from snt_web.store import LOCAL_USER, SetReconstruction, apply
 from snt_web.web.views.ortho import CROSSHAIR_COLOR
 from snt_web.web.views.path_lines import line_groups
 
@@ -145,12 +146,16 @@ def test_uploaded_traces_appear_in_path_list_and_3d(dash_duo, app, shared_data):
     # SNT's tags kept, in their own column; roots are somata.
     assert sum(t.startswith("neurite#") for t in grid_column("tags")) == 83 - 7
     assert not any("{" in name for name in grid_column("name"))
-    n_points = dash_duo.driver.execute_script(
-        f"var gd = {plot_js('view-3d')};"
-        " return gd.data.filter(t => t.name === 'paths').reduce((n, t) => n + t.x.filter(v => v !== null).length, 0);"
-    )
-    # Every node, plus each child path's branch node drawn again to connect it.
-    assert 5308 <= n_points <= 5308 + 83
+    def n_points():
+        return dash_duo.driver.execute_script(
+            f"var gd = {plot_js('view-3d')};"
+            " return gd.data.filter(t => t.name === 'paths').reduce((n, t) => n + t.x.filter(v => v !== null).length,"
+            " 0);"
+        )
+
+    # Every node, plus each child path's branch node drawn again to connect it (the 3D view is redrawn after the
+    # path list: wait for it).
+    wait_until(dash_duo, lambda: 5308 <= n_points() <= 5308 + 83)
     assert dash_duo.get_logs() == []
 
 
@@ -205,6 +210,6 @@ def test_changes_by_someone_else_appear_within_seconds(dash_duo, app, store, sha
     start(dash_duo, app)
     dash_duo.wait_for_contains_text("#path-summary", "nodes", timeout=10)
     other = read_reconstruction(shared_data / "snt" / "21dpi_contra_infra_01.swc")
-    store.set_reconstruction("demo", other, base_version=store.get("demo").version)  # another user's save
+    apply(store, "demo", LOCAL_USER, SetReconstruction(other), store.get("demo").version)  # another user's save
     dash_duo.wait_for_contains_text("#path-summary", f"{other.n_nodes} nodes", timeout=6)
     assert dash_duo.get_logs() == []

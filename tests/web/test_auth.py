@@ -7,14 +7,13 @@ import re
 import pytest
 from security.pages import PASSWORD, csrf, login
 
+from snt_web.auth.modes import AuthConfigError, auth_mode_for
 from snt_web.auth.roles import PermissionDenied
 from snt_web.store import LOCAL_USER, Accounts
 from snt_web.web.app import create_app
 from snt_web.web.auth import (
     CSRF_COOKIE,
     AuthConfig,
-    AuthConfigError,
-    auth_mode_for,
     current_user,
     require,
     safe_next,

@@ -13,12 +13,12 @@ from snt_web.labels import render_labels
 from snt_web.model import Tree
 from snt_web.jobs.classifier_tasks import split_background
 from snt_web.jobs import open_queue, start_workers, stop_workers
-from snt_web.store import ProjectStore
+from snt_web.store import LOCAL_USER, ProjectStore, SetReconstruction, apply
 from snt_web.web.app import create_app
 
 from .browser import choose, drag_view, plot_js, readout_index, start, wait_idle, wait_until
 from .test_jobs_browser import _job_rows
-from .test_tracing_browser import _message, _press, _trace_click
+from .test_tracing_browser import _message, _trace_along, _trace_click
 
 pytestmark = pytest.mark.browser
 
@@ -62,13 +62,7 @@ def test_trace_train_apply_and_trace_on_the_probability_map(dash_duo, empty_app)
     store, truth, app = empty_app
     start(dash_duo, app)
     # Two paths along the two longest neurites of the truth.
-    for path in sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:]:
-        _trace_click(dash_duo, path.points[2])
-        _trace_click(dash_duo, path.points[-3])
-        wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
-        _press(dash_duo, "y")
-        wait_until(dash_duo, lambda: "Kept" in _message(dash_duo))
-        _press(dash_duo, "f")
+    _trace_along(dash_duo, sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:])
     assert len(store.reconstruction("demo")) == 2
 
     _open(dash_duo, "classifier-train")
@@ -125,8 +119,8 @@ def _dragmodes(dash_duo):
 def test_painted_background_strokes_are_marks_that_training_learns_from(dash_duo, empty_app):
     store, truth, app = empty_app
     longest = sorted((p for p in truth.paths if len(p) > 1), key=len)[-2:]
-    store.set_reconstruction("demo", Tree([p.copy() for p in longest], spacing_xyz=truth.spacing_xyz),
-                             base_version=None)
+    kept = Tree([p.copy() for p in longest], spacing_xyz=truth.spacing_xyz)
+    apply(store, "demo", LOCAL_USER, SetReconstruction(kept), None)
     image = store.image("demo")
     spacing = image.spacing
     start(dash_duo, app)

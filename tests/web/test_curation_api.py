@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from snt_web.store import Accounts
+from snt_web.store import Accounts, SetReconstruction, apply
 from snt_web.web.app import create_app
 from snt_web.web.auth import AuthConfig
 
@@ -42,7 +42,8 @@ def test_dlqc_points_decisions_and_roles(call, store):
 
     # Somebody edits meanwhile: a decision based on the version before is refused.
     first = store.get("demo").version
-    store.set_reconstruction("demo", store.reconstruction("demo"), base_version=first, user="local")
+    Accounts(store).add_user("ann", "password annotator", role="annotator")
+    apply(store, "demo", "ann", SetReconstruction(store.reconstruction("demo")), first)
     version = store.get("demo").version
     denied = call("post", "viewer", "/decisions", json={"keys": [key], "decision": "reject"})
     assert denied.status_code == 403

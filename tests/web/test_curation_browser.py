@@ -8,7 +8,7 @@ import pytest
 from snt_web.io.reconstruction import read_reconstruction
 from snt_web.jobs import open_queue, start_workers, stop_workers
 from snt_web.model import edit
-from snt_web.store import ProjectStore
+from snt_web.store import LOCAL_USER, ProjectStore, SetReconstruction, apply
 from snt_web.store.curation import list_warnings, project_settings
 from snt_web.web.app import create_app
 from snt_web.web.panels import curation as curation_panel
@@ -147,8 +147,8 @@ def test_preset_and_live_monitoring(dash_duo, app, store, shared_data):
     side /= np.linalg.norm(side)
     step = np.cos(np.radians(3)) * direction + np.sin(np.radians(3)) * side
     points = parent.points[at] + np.outer(np.arange(8) * 0.5, step)
-    store.set_reconstruction("demo", edit.add_path(tree, points, parent_id=parent.id, branch_index=at)[0],
-                             base_version=store.get("demo").version, user="local")
+    apply(store, "demo", LOCAL_USER, SetReconstruction(edit.add_path(tree, points, parent_id=parent.id,
+                                                                     branch_index=at)[0]), store.get("demo").version)
     wait_until(dash_duo, lambda: any(r["check"] == "Branch angle" for r in list_warnings(store, "demo", "local")),
                timeout=20)
     assert len(list_warnings(store, "demo", "local")) > before

@@ -9,6 +9,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from snt_web.io.reconstruction import read_reconstruction
+from snt_web.store import LOCAL_USER, SetReconstruction, apply
 
 from .browser import choose, plot_js, slice_source, start, traces_3d, wait_until
 
@@ -154,8 +155,7 @@ def test_history_lists_changes_and_restores_and_undoes(dash_duo, app, store, sha
     start(dash_duo, app)
     truth_nodes = store.reconstruction("demo").n_nodes
     other = read_reconstruction(shared_data / "snt" / "TreeV.swc")
-    store.set_reconstruction("demo", other, base_version=store.get("demo").version, user="local",
-                             summary="opened TreeV.swc")
+    apply(store, "demo", LOCAL_USER, SetReconstruction(other, summary="opened TreeV.swc"), store.get("demo").version)
     dash_duo.wait_for_contains_text("#path-summary", f"{other.n_nodes} nodes", timeout=8)
     dash_duo.find_element("#history-table").find_element("xpath", "./ancestor::details/summary").click()
     rows_js = "var r = []; dash_ag_grid.getApi('history-table').forEachNode(n => r.push(n.data)); return r;"

@@ -34,6 +34,17 @@ def _trace_click(dash_duo, xyz, alt=False):
     wait_idle(dash_duo)
 
 
+def _trace_along(dash_duo, paths):
+    """Trace each of ``paths`` (of a truth) as a user does: click near its start and its end, keep it (y), finish (f)."""
+    for path in paths:
+        _trace_click(dash_duo, path.points[2])
+        _trace_click(dash_duo, path.points[-3])
+        wait_until(dash_duo, lambda: "Candidate" in _message(dash_duo))
+        _press(dash_duo, "y")
+        wait_until(dash_duo, lambda: "Kept" in _message(dash_duo))
+        _press(dash_duo, "f")
+
+
 def _press(dash_duo, *keys):
     dash_duo.find_element("body").send_keys(*keys)
     wait_idle(dash_duo)

@@ -21,6 +21,7 @@ from ...jobs.classifier_tasks import BACKGROUND_TAG
 from ...store import StaleVersionError, StoreError
 from ...store.commands import edit_tree
 from ..auth import current_user
+from ..share import cursor_position
 from ..state import project_meta, readable_store
 from ..views.ortho import AXES
 from .messages import error, not_allowed, ok
@@ -29,7 +30,6 @@ PLANES = tuple(AXES)
 #: Brush radius (physical units) a fresh page starts with.
 DEFAULT_RADIUS = 1.0
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-_INDEX = {"z": 0, "y": 1, "x": 2}
 
 
 def controls():
@@ -75,7 +75,7 @@ def stroke_points(svg_path: str, plane: str, cursor: dict, spacing_zyx) -> np.nd
     column = {"x": 0, "y": 1, "z": 2}
     xyz[:, column[h]] = pairs[:, 0]
     xyz[:, column[v]] = pairs[:, 1]
-    xyz[:, column[normal]] = float(cursor.get(normal, 0)) * float(spacing_zyx[_INDEX[normal]])
+    xyz[:, column[normal]] = cursor_position(cursor, spacing_zyx)[normal]
     return xyz
 
 

@@ -25,7 +25,7 @@ from ...classify import BACKGROUND, map_coverage, parse_class_weights, predict_s
 from ...imaging.overlay import render_overlay_png
 from ...store import StoreError
 from ...store.maps import list_maps
-from ...store.models import list_models, load_model
+from ...store.classifiers import list_models, load_model
 from ...tracing.layers import parse_scales
 from ..state import readable_store
 from . import background_paint

@@ -22,7 +22,7 @@ from ...jobs.fit_tasks import fit_project_paths
 from ...store import StaleVersionError, StoreError
 from ...store.commands import edit_tree
 from ...store.layers import MAP_PREFIX
-from ..auth import current_user, require
+from ..auth import current_user
 from ..state import project_meta, readable_store
 from .jobs import submit_job
 from .maps import map_options
@@ -96,7 +96,6 @@ def register(app) -> None:
             tree = store.reconstruction(meta["id"], meta["version"])
             nodes = sum(len(tree.path(i)) for i in ids)
             if not ids or nodes > DIRECT_NODES:
-                require(meta["id"], "edit")
                 submit_job(meta["id"], "fit-paths", {"path_ids": ids or None, "scope": scope, "layer": layer,
                                                      "max_radius": max_radius, "replace": replace})
                 what = f"{len(ids)} paths" if ids else "all paths"

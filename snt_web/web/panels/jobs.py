@@ -35,7 +35,7 @@ def get_queue() -> JobQueue:
 
 
 def submit_job(project_id: str, kind: str, params: dict) -> JobRecord:
-    """Queue a task for a project as the current user, who must be allowed to edit it.
+    """Queue a task for a project as the current user; the queue checks that they may edit it.
 
     Raises
     ------
@@ -45,7 +45,6 @@ def submit_job(project_id: str, kind: str, params: dict) -> JobRecord:
     QueueFullError
         The user has as many jobs waiting as one may.
     """
-    require(project_id, "edit")
     image = image_facts(get_store().image(project_id))
     return get_queue().submit(kind, project_id, current_user(), params, image=image)
 

@@ -33,7 +33,7 @@ from ...store.layers import layer_values
 from ...store.seeds import add_seeds, delete_seeds, load_seeds, mark_seeds, update_seeds
 from ...tracing.layers import parse_scales
 from ..auth import current_user, require
-from ..share import cursor_at
+from ..share import cursor_at, cursor_position
 from ..state import project_meta, readable_store
 from ..views.seed_marks import COLOR_MODES, seed_marks
 from .files import decode_upload
@@ -54,7 +54,6 @@ COLUMNS = (("id", "id", False, True), ("x", "x", True, True), ("y", "y", True, T
 BULK_COLUMNS = ("confidence", "radius", "type", "source", "channel", "frame", "mark")
 #: Plane axes (horizontal, vertical, normal), as in :mod:`..views.ortho`.
 _AXES = {"xy": ("x", "y", "z"), "xz": ("x", "z", "y"), "zy": ("z", "y", "x")}
-_ARRAY_AXIS = {"z": 0, "y": 1, "x": 2}
 _MARKED = {"accept": "accepted", "reject": "rejected", "none": "unmarked"}
 
 
@@ -83,7 +82,7 @@ def table_rows(seeds: Seeds, sort_model, start: int, end: int) -> list[dict]:
 def seed_at_click(click: dict, cursor: dict, meta: dict) -> list[float]:
     """Physical ``[x, y, z]`` of a click on a slice view: its plane position and the plane's depth."""
     h, v, normal = _AXES[click["plane"]]
-    xyz = {h: float(click["h"]), v: float(click["v"]), normal: cursor[normal] * meta["spacing"][_ARRAY_AXIS[normal]]}
+    xyz = {**cursor_position(cursor, meta["spacing"]), h: float(click["h"]), v: float(click["v"])}
     return [xyz["x"], xyz["y"], xyz["z"]]
 
 

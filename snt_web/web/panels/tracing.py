@@ -32,12 +32,13 @@ from flask import current_app
 
 from ...auth.roles import PermissionDenied
 from ...limits import trace_concurrency, trace_max_seconds, trace_max_voxels
+from ...model import physical_to_voxel, voxel_to_physical
 from ...model.picking import nearest_segment, pick_node
 from ...store import StaleVersionError, StoreError
 from ...store.commands import Redo, Undo, apply, edit_tree
 from ...store.layers import MAP_PREFIX, layer_ready, layer_values, project_layer
 from ...tracing.layers import FILTERED_LAYERS, default_cost, parse_scales
-from ...tracing import trace_path, voxels_to_points
+from ...tracing import trace_path
 from ...tracing.costs import COSTS
 from ...tracing.snapping import snap_to_brightest
 from ..auth import current_user
@@ -183,20 +184,16 @@ class Session:
 
     def clicked_voxel(self, click) -> tuple[int, int, int]:
         """Voxel (z, y, x) of a click: in-plane axes from the click, the other from the slice shown."""
-        plane = click["plane"]
-        h, v, normal = AXES[plane]
-        shape = self.meta["shape"]
-        zyx = [0, 0, 0]
-        for axis, value in ((h, click["h"] / self.spacing[_INDEX[h]]), (v, click["v"] / self.spacing[_INDEX[v]]),
-                            (normal, self.cursor.get(normal, 0))):
-            zyx[_INDEX[axis]] = int(np.clip(round(value), 0, shape[_INDEX[axis]] - 1))
-        return tuple(zyx)
+        h, v, normal = AXES[click["plane"]]
+        zyx = physical_to_voxel([{h: click["h"], v: click["v"]}.get(axis, 0.0) for axis in "xyz"], self.spacing)
+        zyx[_INDEX[normal]] = self.cursor.get(normal, 0)
+        return tuple(int(i) for i in np.clip(zyx, 0, np.asarray(self.meta["shape"]) - 1))
 
     def to_xyz(self, zyx) -> list[float]:
-        return [round(float(v), 4) for v in voxels_to_points([zyx], self.spacing)[0]]
+        return [round(float(v), 4) for v in voxel_to_physical(zyx, self.spacing)]
 
     def to_voxel(self, xyz) -> tuple[int, int, int]:
-        return tuple(int(round(v)) for v in np.asarray(xyz)[::-1] / self.spacing)
+        return tuple(int(i) for i in physical_to_voxel(xyz, self.spacing))
 
 
 def _node(tree, path_id: int, index: int) -> dict:
@@ -264,7 +261,7 @@ def trace_to(s: Session, zyx) -> Outcome:
                             max_seconds=trace_max_seconds())
     finally:
         slots.release()
-    points = np.round(voxels_to_points(result.path_zyx, image.spacing), 4)
+    points = np.round(voxel_to_physical(result.path_zyx, image.spacing), 4)
     length = float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum())
     return Outcome(trace=dict(s.state, candidate=points.tolist()),
                    message=f"Candidate: {len(points)} nodes, {length:.1f} {s.meta['units']}, found in "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html
 
-from ..share import zoomed_range
+from ..share import cursor_position, zoomed_range
 
 #: Which image axis runs horizontally and vertically in each plane, and which
 #: one the plane's slider walks along.
@@ -69,8 +69,9 @@ def base_figure(plane: str, meta: dict | None, cursor: dict | None = None, zoom:
     (h0, h1), (v0, v1) = extent[h], extent[v]
     h_range, v_range = [h0, h1], [v0, v1]
     if zoom and cursor:
-        h_range = zoomed_range(h0, h1, cursor[h] * meta["spacing"][_ARRAY_AXIS[h]], zoom)
-        v_range = zoomed_range(v0, v1, cursor[v] * meta["spacing"][_ARRAY_AXIS[v]], zoom)
+        centre = cursor_position(cursor, meta["spacing"])
+        h_range = zoomed_range(h0, h1, centre[h], zoom)
+        v_range = zoomed_range(v0, v1, centre[v], zoom)
     grid = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
     layout["xaxis"] = {**grid, "range": h_range, "title": {"text": f"{h} ({units})"}}
     layout["yaxis"] = {

@@ -125,7 +125,8 @@ def test_uncompressed_images_stay_memory_mapped_whatever_the_limit(monkeypatch, 
 
 
 def test_serve_options_and_bad_values_of_the_limits(monkeypatch, tmp_path, capsys):
-    from snt_web.cli import _set_limits, build_parser
+    from snt_web.cli import build_parser
+    from snt_web.cli.serve import _set_limits
     from snt_web.limits import SERVE_OPTIONS
 
     for variable, *_ in SERVE_OPTIONS.values():
