@@ -29,7 +29,7 @@ import numpy as np
 
 from ..tracing.search import heap_pop, heap_push
 
-__all__ = ["gray_weighted_distance", "neighbour_offsets", "MarchArrays", "march", "CONNECTIVITIES"]
+__all__ = ["gray_weighted_distance", "neighbour_offsets", "MarchArrays", "march", "closed", "CONNECTIVITIES"]
 
 #: Neighbourhoods by SNT's ``cnnType``: 1 -> 6, 2 -> 18 (default), 3 -> 26.
 CONNECTIVITIES = (6, 18, 26)
@@ -178,6 +178,16 @@ def march(gwdt, max_gwdt: float, root_zyx, spacing_zyx, arrays: MarchArrays, *, 
 
 
 @numba.njit(cache=True, inline="always")
+def closed(owners, z, y, x, root, reach, spacing):
+    """Whether voxel (z, y, x) is closed to a cell: another's territory, or beyond ``reach`` (physical) of its root."""
+    if owners[z, y, x] != 0:
+        return True
+    d2 = (((z - root[0]) * spacing[0]) ** 2 + ((y - root[1]) * spacing[1]) ** 2
+          + ((x - root[2]) * spacing[2]) ** 2)
+    return d2 > reach * reach
+
+
+@numba.njit(cache=True, inline="always")
 def _room(keys, items, n):
     """The heap arrays, doubled when full."""
     if n < keys.shape[0]:
@@ -298,13 +308,8 @@ def _march(gwdt, max_g, root, shape, offsets, lengths, max_gap, gap_term, owners
                     continue  # dark: probe further along this direction
                 if state[there] == _ALIVE:
                     break
-                if limited:
-                    if owners[vz, vy, vx] != 0:
-                        break
-                    d2 = (((vz - root[0]) * spacing[0]) ** 2 + ((vy - root[1]) * spacing[1]) ** 2
-                          + ((vx - root[2]) * spacing[2]) ** 2)
-                    if d2 > reach * reach:
-                        break
+                if limited and closed(owners, vz, vy, vx, root, reach, spacing):
+                    break
                 new = key + jump * lengths[k] + (jump - 1) * gap_term + (max_g - g) / max_g
                 if new < dist[there]:
                     if state[there] == _FAR:

@@ -1,23 +1,28 @@
 """``autotrace``: whole neurons from an image, APP2/GWDT-style, with seeds in SNT's three roles.
 
-Per run: threshold, one gray-weighted distance transform (waypoint bias
-applied), then per root fast marching, pruning (score map, dark leaves and
-segments, hierarchical) or, for tips, the union of routes to them, radii,
-smoothing and resampling, and the cell's paths. Ours, not SNT's, unless
-``centre`` is off: the soma as one node at its centre, nodes centred on the
-neurite, branches leaving their parents' axes in straight lines, and no end
-branch lying inside other paths (but for routes to seeds).
-Memory: the image, the distance transform (4 bytes a voxel), fast marching's
-arrays (9), a coverage mask (1) and, for several cells, the territory (2): 16
-bytes a voxel besides the image; everything else grows with the nodes reached
-(and the soma's box, about 30 bytes a voxel of a box four soma radii wide).
+Per run: the image prepared (:mod:`~.foreground`: smoothed as its noise
+calls for, its background subtracted, the threshold from the noise; not for
+a probability map or SNT's pipeline), one gray-weighted distance transform
+(waypoint bias applied), then per root fast marching, pruning (score map,
+dark leaves and segments, hierarchical) and gaps bridged from the pruned
+tree's tips (:mod:`~.reconnect`, re-pruned each round) or, for tips, the
+union of routes to them, radii, smoothing and resampling, and the cell's
+paths. Ours, not SNT's, unless ``centre`` is off (and ``gap_penalty`` 0):
+the preparation and the bridging, the soma as one node at its centre, nodes
+centred on the neurite, branches leaving their parents' axes in straight
+lines, and no end branch lying inside other paths (but for routes to seeds).
+Memory: the image, the prepared image (4 bytes a voxel, float32), the
+distance transform (4), fast marching's arrays (9), a coverage mask (1) and,
+for several cells, the territory (2): 20 bytes a voxel besides the image;
+everything else grows with the nodes reached (and the soma's box, about 30
+bytes a voxel of a box four soma radii wide).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import ndimage
@@ -26,10 +31,12 @@ from ..fitting import fit_nodes
 from ..model import Path, Tree, physical_to_voxel
 from .branching import drop_enclosed, tune_branches
 from .cells import claim, detect_somas, territory_reach
+from .foreground import prepare
 from .marching import MarchArrays, gray_weighted_distance, march
 from .paths import NodePath, decompose, resample, smooth
 from .pruning import hierarchical_prune, prune_leaves, prune_terminal_segments
 from .radius import node_radii
+from .reconnect import bridge_gaps
 from .scoring import adaptive_threshold, node_scores, score_scales
 from .soma import one_node_soma
 from .threshold import auto_threshold, map_threshold
@@ -43,6 +50,12 @@ SOMA_RADIUS_FRACTION = 0.6
 #: A centred node keeps at least this fraction of the grey level around its
 #: routed position (means of the 3 x 3 x 3 voxels around each), or it stays.
 CENTRED_MIN_GREY = 0.9
+#: SNT's smallest intensity length of a branch (sum of ``I / Imax`` along it).
+SNT_MIN_INTENSITY_LENGTH = 5.0
+#: The same on the prepared image (background 0), chosen on the synthetic
+#: corpus (seeds 201-204): at 5, faint, anisotropic and beaded stacks lost
+#: short branches and tips (node F1 -0.01 to -0.03), precision the same.
+PREPARED_MIN_INTENSITY_LENGTH = 2.0
 
 
 @dataclass(frozen=True)
@@ -66,8 +79,11 @@ class AutotraceSettings:
         a neighbouring branch (then pruned as short) and a branch reached
         by a jump that cuts its fork's corner. Gaps in a broken neurite,
         with no foreground route round, are still bridged.
-    min_branch_intensity_length : float
-        Smallest intensity length (sum of ``I / Imax``) of a branch (5.0).
+    min_branch_intensity_length : float, optional
+        Smallest intensity length (sum of ``I / Imax``) of a branch; None:
+        SNT's 5 on the image as it is, :data:`PREPARED_MIN_INTENSITY_LENGTH`
+        on the prepared image, whose background of 0 adds nothing to a
+        branch's grey levels (on the raw demo it is a third of a neurite's).
     sr_ratio : float
         Branch sensitivity: signal over redundant grey levels a branch needs (0.3).
     overlap : float
@@ -116,13 +132,44 @@ class AutotraceSettings:
           waypoint seeds, which are never pruned.
 
         On the demo neurons they raise node F1 by up to 0.023.
+    denoise : float, optional
+        Smoothing before the threshold, finest voxels; None: from the noise
+        over the signal (:func:`~.denoise.smoothing_sigma`). Ours, as the
+        rest of the image's preparation (:mod:`~.foreground`), which SNT's
+        pipeline (:attr:`snt_only`) and a probability map skip.
+    subtract_background : bool
+        Subtract the background's slow changes (:mod:`~.background`) and
+        set the threshold from the noise (True), or smooth only and take
+        SNT's threshold of the smoothed image.
+    noise_sigmas : float
+        Threshold in standard deviations of the smoothed noise (3).
+    min_contrast : float
+        Least threshold as a fraction of the bright foreground's level
+        (0.1): on a clean stack the noise alone would put the threshold in
+        the blur around bright neurites.
+    denoise_scale : float
+        The smoothing's width, finest voxels, at a noise equal to the signal (3).
+    reconnect_voxels : float
+        Gaps bridged from the tips of the pruned tree (and from orphan
+        pieces towards it) up to this long, finest voxels (20; see
+        :func:`~.reconnect.bridge_gaps`).
+    reconnect_angle : float
+        A bridge leaves a tip within this angle of its direction, degrees (60).
+    reconnect_rounds : int
+        Bridging, re-marching and pruning repeated at most this often (8).
+    reconnect_piece_voxels : float
+        A piece beyond a gap is kept when it reaches this many voxels (6)...
+    reconnect_orphans : bool
+        Also bridge pieces that point at the cell rather than away from a tip.
+    reconnect_piece_mean : float
+        ... and averages this multiple of the threshold (1.3).
     """
 
     threshold: float | None = None
     connectivity: int = 18
     max_gap: int = 3
     gap_penalty: float = 1.0
-    min_branch_intensity_length: float = 5.0
+    min_branch_intensity_length: float | None = None
     sr_ratio: float = 0.3
     overlap: float = 0.1
     score_threshold: float = 0.0
@@ -136,6 +183,28 @@ class AutotraceSettings:
     min_paths_per_cell: int = 2
     snap_voxels: int = 2
     centre: bool = True
+    denoise: float | None = None
+    subtract_background: bool = True
+    noise_sigmas: float = 3.0
+    min_contrast: float = 0.1
+    denoise_scale: float = 3.0
+    reconnect_voxels: float = 20.0
+    reconnect_angle: float = 60.0
+    reconnect_rounds: int = 8
+    reconnect_piece_voxels: float = 6.0
+    reconnect_orphans: bool = True
+    reconnect_piece_mean: float = 1.3
+
+    @property
+    def snt_only(self) -> bool:
+        """SNT's pipeline alone: ``centre`` off and ``gap_penalty`` 0 turn every step of ours off."""
+        return not self.centre and self.gap_penalty == 0
+
+    def intensity_length(self, prepared: bool) -> float:
+        """The smallest intensity length of a branch on the image as it is or on the prepared one."""
+        if self.min_branch_intensity_length is not None:
+            return float(self.min_branch_intensity_length)
+        return PREPARED_MIN_INTENSITY_LENGTH if prepared else SNT_MIN_INTENSITY_LENGTH
 
 
 @dataclass
@@ -148,6 +217,9 @@ class AutotraceResult:
         One arbor per cell, physical coordinates (``units``), paths named
         ``Cell <k>`` and tagged with the source.
     threshold : float
+        Background level of the image traced (:func:`traced_image`): of the
+        image itself, or of the prepared one (smoothed, its background
+        subtracted to 0).
     roots_zyx : ndarray of int (n, 3)
         Root voxel of each traced cell, in tracing order.
     territory : ndarray of int16 (z, y, x) or None
@@ -255,12 +327,8 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
 
     if isinstance(score_map, str) and score_map == "auto":
         score_map = volume if probability_map else "tubeness"
-    if settings.threshold is not None:
-        threshold, reason = float(settings.threshold), "given"
-    elif probability_map:
-        threshold, reason = map_threshold(volume), "probability map"
-    else:
-        threshold, reason = auto_threshold(volume), "estimated from the image"
+    volume, threshold, reason, prepared = traced_image(volume, spacing, settings, probability_map)
+    settings = replace(settings, min_branch_intensity_length=settings.intensity_length(prepared))
     report(2, f"threshold {threshold:g} ({reason})")
     gwdt = gray_weighted_distance(volume, threshold, settings.connectivity)
     max_gwdt = float(gwdt.max())
@@ -287,7 +355,8 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
     arrays = MarchArrays(volume.shape)
     covered = np.zeros(volume.shape, dtype=np.uint8)
     territory = np.zeros(volume.shape, dtype=np.int16) if multi_cell else None
-    working = gwdt.nbytes + arrays.nbytes + covered.nbytes + (territory.nbytes if multi_cell else 0)
+    working = ((volume.nbytes if prepared else 0) + gwdt.nbytes + arrays.nbytes + covered.nbytes
+               + (territory.nbytes if multi_cell else 0))
     reach = territory_reach(roots, spacing, settings.territory_fraction) if multi_cell else np.full(len(roots), np.inf)
     imax = float(volume.max())
     paths: list[Path] = []
@@ -298,24 +367,33 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
                                  connectivity=settings.connectivity, max_gap=settings.max_gap,
                                  gap_penalty=settings.gap_penalty, territory=territory,
                                  reach=float(reach[k - 1]))
-        nodes = np.stack(np.unravel_index(settled, volume.shape), axis=1)
-        parent = _parent_nodes(settled, arrays.parent[settled])
-        chains = None
-        if targets is not None:
-            reached = arrays.state[_flat(targets, volume.shape)] == 2
-            reached_any |= reached
-            chains = _chains(parent, _node_of(settled, _flat(targets[reached], volume.shape)))
-        radii = node_radii(volume, nodes, spacing, threshold)
-        if role == "tip":
-            keep = chains
-        else:
+        bridged = np.zeros(0, dtype=np.int64)  # flat indices of bridge voxels
+        rounds = 0 if role == "tip" or settings.snt_only else settings.reconnect_rounds
+        for attempt in range(rounds + 1):
+            nodes = np.stack(np.unravel_index(settled, volume.shape), axis=1)
+            parent = _parent_nodes(settled, arrays.parent[settled])
+            chains = None
+            if targets is not None:
+                reached = arrays.state[_flat(targets, volume.shape)] == 2
+                chains = _chains(parent, _node_of(settled, _flat(targets[reached], volume.shape)))
+            radii = node_radii(volume, nodes, spacing, threshold)
+            if role == "tip":
+                keep = chains
+                break
             keep = _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, chains, covered,
-                           settings)
-            # Cleared where this cell can have painted (its nodes' box grown
-            # by the largest sphere), not whole: there may be thousands of cells.
-            reach_voxels = np.ceil(radii.max() / spacing).astype(np.int64) + 1
-            lo, hi = np.maximum(nodes.min(0) - reach_voxels, 0), nodes.max(0) + reach_voxels + 1
-            covered[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = 0
+                           np.isin(settled, bridged), settings)
+            grown = None if attempt == rounds else bridge_gaps(
+                volume, gwdt, max_gwdt, root, nodes, parent, keep, settled, arrays, spacing, threshold=threshold,
+                territory=territory, reach=float(reach[k - 1]), max_voxels=settings.reconnect_voxels,
+                max_angle=settings.reconnect_angle, piece_voxels=settings.reconnect_piece_voxels,
+                piece_mean=settings.reconnect_piece_mean,
+                orphans=settings.reconnect_orphans, connectivity=settings.connectivity, max_gap=settings.max_gap,
+                gap_penalty=settings.gap_penalty)
+            if grown is None:
+                break
+            settled, touched, bridged = (np.concatenate(pair) for pair in zip((settled, touched, bridged), grown))
+        if targets is not None:
+            reached_any |= arrays.state[_flat(targets, volume.shape)] == 2
         arrays.reset(touched)
         occupied = np.flatnonzero(keep)  # the soma's inside too, for the territory
         points = (nodes * spacing)[:, ::-1]
@@ -341,6 +419,28 @@ def autotrace(volume, spacing_zyx, *, seeds_xyz=None, confidence=None, role: str
     tree = Tree(paths, spacing_xyz=tuple(float(s) for s in spacing[::-1]), units=units)
     return AutotraceResult(tree, threshold, np.asarray(roots, dtype=np.int64).reshape(-1, 3), territory, warnings,
                            reason, working, time.perf_counter() - began)
+
+
+def traced_image(volume, spacing, settings: AutotraceSettings, probability_map: bool
+                 ) -> tuple[np.ndarray, float, str, bool]:
+    """The image :func:`autotrace` works on, its threshold, the threshold's reason, and whether the image is new.
+
+    A probability map is traced as it is, at its :func:`~.threshold.map_threshold`
+    (it has no noise or background of a microscope's); SNT's pipeline
+    (``settings.snt_only``) traces the image as it is too; otherwise the image
+    is smoothed and its background subtracted (:func:`~.foreground.prepare`).
+    """
+    given = settings.threshold is not None
+    if probability_map or settings.snt_only:
+        if given:
+            return volume, float(settings.threshold), "given", False
+        if probability_map:
+            return volume, map_threshold(volume), "probability map", False
+        return volume, auto_threshold(volume), "estimated from the image", False
+    out = prepare(volume, spacing, sigma=settings.denoise, threshold=settings.threshold,
+                  noise_sigmas=settings.noise_sigmas, min_contrast=settings.min_contrast,
+                  sigma_scale=settings.denoise_scale, flatten=settings.subtract_background)
+    return out.image, out.threshold, "given" if given else "estimated from the image", True
 
 
 def _somas(volume, gwdt, spacing, threshold, multi_cell, settings) -> np.ndarray:
@@ -432,20 +532,36 @@ def _chains(parent, ends) -> np.ndarray:
     return on
 
 
-def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, protected, covered, settings):
-    """Which nodes survive score, dark and hierarchical pruning."""
+def _pruned(volume, nodes, parent, radii, spacing, threshold, imax, score_map, protected, covered, bridges,
+            settings):
+    """Which nodes survive score, dark and hierarchical pruning; ``covered`` is left clear.
+
+    ``bridges`` (nodes bridging a gap) are neither dark nor low-scoring, as
+    SNT's gap voxels count as just above the threshold, but add nothing to a
+    branch's intensity length.
+    """
     protected = np.zeros(len(parent), dtype=bool) if protected is None else protected
-    intensity = volume[tuple(nodes.T)].astype(np.float64)
+    grey = volume[tuple(nodes.T)].astype(np.float64)
+    intensity = grey.copy()
+    intensity[bridges] = np.maximum(grey[bridges], threshold + 0.01 * abs(threshold) + 1e-6)
+    grey[bridges] = 0.0  # no signal: chained bridges do not add up to a branch
     dark = intensity <= threshold
     low = np.zeros(len(parent), dtype=bool)
     if score_map is not None:
         scores = node_scores(volume, nodes, spacing, score_map, score_scales(radii))
         low = scores <= adaptive_threshold(settings.score_threshold, radii / spacing.min())
+        low[bridges] = False
     alive = prune_leaves(parent, np.ones(len(parent), dtype=bool), dark | low, protected)
     alive = prune_terminal_segments(parent, alive, intensity, threshold, low, protected)
-    return hierarchical_prune(parent, alive, intensity, nodes, radii[:, None] / spacing, protected, covered,
-                              imax=imax, min_length=settings.min_branch_intensity_length, overlap=settings.overlap,
-                              sr_ratio=settings.sr_ratio)
+    keep = hierarchical_prune(parent, alive, grey, nodes, radii[:, None] / spacing, protected, covered,
+                              imax=imax, min_length=settings.min_branch_intensity_length,
+                              overlap=settings.overlap, sr_ratio=settings.sr_ratio)
+    # Cleared where this cell can have painted (its nodes' box grown by the
+    # largest sphere), not whole: there may be thousands of cells.
+    reach_voxels = np.ceil(radii.max() / spacing).astype(np.int64) + 1
+    lo, hi = np.maximum(nodes.min(0) - reach_voxels, 0), nodes.max(0) + reach_voxels + 1
+    covered[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = 0
+    return keep
 
 
 def _centred(volume, spacing, pieces: list[NodePath], soma: _Soma) -> list[NodePath]:

@@ -11,7 +11,8 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 from skimage.morphology import skeletonize
 
-from snt_web.autotrace import autotrace, resampled_nodes
+from snt_web.autotrace import AutotraceSettings, autotrace, resampled_nodes
+from snt_web.autotrace.tracer import traced_image
 from snt_web.io.tiff import read_image
 
 
@@ -20,7 +21,9 @@ def test_the_tree_follows_the_neuron_of_a_real_stack(shared_data):
     volume = image.volume()
     result = autotrace(volume, image.spacing)
     assert len(result.tree.roots()) == 1 and len(result.tree.paths) > 10
-    labels, _ = ndimage.label(volume > result.threshold, structure=np.ones((3, 3, 3)))
+    traced, threshold, _, _ = traced_image(volume, image.spacing, AutotraceSettings(), probability_map=False)
+    assert threshold == result.threshold  # of the image traced: smoothed, background subtracted
+    labels, _ = ndimage.label(traced > threshold, structure=np.ones((3, 3, 3)))
     sizes = np.bincount(labels.reshape(-1))
     sizes[0] = 0
     neuron = labels == int(np.argmax(sizes))
