@@ -54,7 +54,7 @@ import time
 import numpy as np
 
 from snt_web.autotrace import autotrace
-from snt_web.tracing.layers import filtered_layer
+from snt_web.tracing.layers import default_cost, filtered_layer
 
 from .bench_autotrace import kimimaro_baseline, skan_baseline
 from .corpus import (KINDS, SEEDS, TRAIN_SEED, Case, fit_score, neurite_probability, node_pairs, node_score,
@@ -130,9 +130,10 @@ def measure(case: Case, parts, classifier=None, with_kimimaro: bool = True) -> d
         layers = {"raw": case.volume, "tubeness": filtered_layer(case.volume, "tubeness", case.spacing)}
         if probability is not None:
             layers["map"] = probability
-        # The app's cost per layer: SNT's probability cost on a probability map, the reciprocal elsewhere.
-        out["semiauto"] = {name: semiauto_score(layer, case, pairs, cost="probability" if name == "map" else
-                                                "reciprocal") for name, layer in layers.items()}
+        # The app's cost per layer (SNT's probability cost on a probability map, the reciprocal elsewhere).
+        out["semiauto"] = {name: semiauto_score(layer, case, pairs,
+                                                cost=default_cost("probability" if name == "map" else "image"))
+                           for name, layer in layers.items()}
         out["seconds"]["semiauto"] = time.perf_counter() - began
     return out
 

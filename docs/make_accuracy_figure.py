@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.corpus import TRAIN_SEED, neurite_probability, node_score, synthetic_case, train_classifier  # noqa: E402
 from snt_web.autotrace import autotrace  # noqa: E402
 from snt_web.autotrace.metrics import resampled_nodes  # noqa: E402
+from snt_web.imaging.slices import window_to_uint8  # noqa: E402
 
 OUT = Path(__file__).with_name("img") / "autotrace-hard.png"
 GREEN, MAGENTA = (60, 220, 90), (255, 70, 230)
@@ -30,9 +31,8 @@ ZOOM = 2
 
 def _projection(volume: np.ndarray) -> np.ndarray:
     """The maximum along z as 8-bit grey, contrast from the 1st to the 99.9th percentile."""
-    mip = volume.max(axis=0).astype(np.float64)
-    lo, hi = np.percentile(mip, [1, 99.9])
-    return (np.clip((mip - lo) / max(hi - lo, 1e-9), 0, 1) * 255).astype(np.uint8)
+    mip = volume.max(axis=0)
+    return window_to_uint8(mip, *np.percentile(mip, [1, 99.9]))
 
 
 def _panel(grey: np.ndarray, tree, spacing_xyz, colour, title: str) -> Image.Image:
